@@ -1,0 +1,1 @@
+"""Provider-neutral machinery: transport, auth, retry, pagination, errors, records."""

@@ -1,0 +1,286 @@
+"""The async client base every provider client builds on: one ``_request`` path.
+
+``_request`` asks the token provider for a token, lets the provider place it
+(header, query or body), sends through the transport, maps failures onto
+:mod:`telcall.errors` and decodes the body with a prebuilt typed decoder.
+After an :class:`~telcall.errors.AuthenticationError` it renews the token
+once and replays the request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import tzinfo
+from types import TracebackType
+from typing import Any, ClassVar, Protocol, Self, TypeVar
+
+import aiohttp
+import msgspec
+
+from .auth import TokenProvider
+from .errors import (
+    APIError,
+    AuthenticationError,
+    DecodeError,
+    RateLimitError,
+    ValidationError,
+    error_for_status,
+    snippet,
+)
+from .records import resolve_tz
+from .redaction import redact_url
+from .retry import RetryPolicy, parse_retry_after
+from .transport import Response, Timeout, Transport
+
+__all__ = ("AsyncBaseClient", "BodyDecoder", "ErrorInfo", "env_or", "parse_error_body")
+
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class BodyDecoder(Protocol[R_co]):
+    """Anything that turns a body into a typed value: a ``msgspec.json.Decoder`` usually."""
+
+    def decode(self, buf: bytes, /) -> R_co:
+        """Decode ``buf``, raising msgspec.DecodeError/ValidationError if it does not fit."""
+        ...
+
+
+_lenient = msgspec.json.Decoder()
+
+_MESSAGE_KEYS = ("message", "content", "error", "msg", "detail")
+_CODE_KEYS = ("error", "code", "error_code")
+
+
+class ErrorInfo(msgspec.Struct, frozen=True):
+    """What a provider said when it refused: its code and a readable message."""
+
+    code: str | None
+    message: str
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, list):
+        # TEL4VN validation errors: [{"phone_number": "Does not match pattern ..."}]
+        parts: list[str] = []
+        for item in value:
+            if isinstance(item, dict):
+                parts.extend(f"{k}: {v}" for k, v in item.items())
+            else:
+                parts.append(str(item))
+        return "; ".join(parts) or None
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items()) or None
+    return str(value)
+
+
+def parse_error_body(content: bytes) -> tuple[ErrorInfo, Any]:
+    """Best-effort code and message from any error body (JSON or not), plus the parsed JSON."""
+    try:
+        data = _lenient.decode(content)
+    except msgspec.DecodeError:
+        return ErrorInfo(None, snippet(content) or "empty body"), None
+    if not isinstance(data, dict):
+        return ErrorInfo(None, snippet(content) or "empty body"), data
+    payload = data.get("payload")
+    source = payload if isinstance(payload, dict) else data
+    message = next(
+        (m for k in _MESSAGE_KEYS if (m := _text(source.get(k))) is not None), None
+    ) or snippet(content)
+    code = next((c for k in _CODE_KEYS if (c := _text(source.get(k))) is not None), None)
+    return ErrorInfo(code, message), data
+
+
+def env_or(value: str | None, name: str) -> str | None:
+    """``value`` if given, else the environment variable ``name`` (empty counts as unset)."""
+    if value is not None:
+        return value
+    return os.environ.get(name) or None
+
+
+class AsyncBaseClient:
+    """Shared machinery of the provider clients; not used directly."""
+
+    provider: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        tokens: TokenProvider | None,
+        timeout: Timeout | None,
+        max_retries: int,
+        deadline: float | None,
+        tz: str | tzinfo,
+        session: aiohttp.ClientSession | None,
+        pool_limit: int,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValidationError(f"base_url must start with http:// or https://, got {base_url!r}")
+        if max_retries < 0:
+            raise ValidationError("max_retries must be >= 0")
+        self.tz: tzinfo = resolve_tz(tz)
+        self._tokens = tokens
+        self._transport = Transport(
+            provider=self.provider,
+            base_url=base_url,
+            timeout=timeout,
+            retry=RetryPolicy(max_retries=max_retries),
+            deadline=deadline,
+            pool_limit=pool_limit,
+            session=session,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The provider's base URL (no trailing slash)."""
+        return self._transport.base_url
+
+    @property
+    def closed(self) -> bool:
+        """Whether the client was closed."""
+        return self._transport.closed
+
+    async def aclose(self) -> None:
+        """Close the HTTP session (unless the caller supplied it); idempotent."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
+
+    def _remember_secret(self, value: str | None) -> None:
+        if value:
+            self._transport.secrets.add(value)
+
+    # -- hooks for providers ------------------------------------------------
+
+    def _authorize(
+        self,
+        token: str,
+        headers: dict[str, str],
+        params: dict[str, Any] | None,
+        json: Any,
+    ) -> tuple[dict[str, Any] | None, Any]:
+        """Place the token on the request; the default is a Bearer header."""
+        headers["Authorization"] = f"Bearer {token}"
+        return params, json
+
+    def _check(self, result: Any, response: Response) -> None:
+        """Raise for a provider "fail" answer that came with a success status."""
+
+    def _status_error(self, response: Response) -> APIError:
+        """Map a non-2xx response onto the error tree."""
+        info, _ = parse_error_body(response.content)
+        return self._make_error(error_for_status(response.status), response, info)
+
+    def _body_error(self, response: Response) -> APIError | None:
+        """A provider failure hidden in a 2xx body that did not decode as the success type."""
+        return None
+
+    # -- the one request path -------------------------------------------------
+
+    def _make_error(
+        self,
+        cls: type[APIError],
+        response: Response,
+        info: ErrorInfo,
+        *,
+        status: int | None = None,
+    ) -> APIError:
+        secrets = self._transport.secrets
+        message = info.message
+        for secret in secrets:
+            if secret:
+                message = message.replace(secret, "***")
+        error = cls(
+            message,
+            provider=self.provider,
+            status=response.status if status is None else status,
+            code=info.code,
+            method=response.method,
+            url=response.url,
+            body=response.content,
+            headers=dict(response.headers),
+        )
+        if isinstance(error, RateLimitError):
+            error.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return error
+
+    def _decode(self, response: Response, decoder: BodyDecoder[R]) -> R:
+        if response.status >= 400:
+            raise self._status_error(response)
+        try:
+            result = decoder.decode(response.content)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            hidden = self._body_error(response)
+            if hidden is not None:
+                raise hidden from None
+            raise DecodeError(
+                str(exc),
+                provider=self.provider,
+                status=response.status,
+                content_type=response.content_type,
+                method=response.method,
+                url=response.url,
+                body=response.content,
+            ) from None
+        self._check(result, response)
+        return result
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        decoder: BodyDecoder[R],
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        timeout: Timeout | None = None,
+        idempotent: bool | None = None,
+        auth: bool = True,
+    ) -> R:
+        """Send, map errors, decode; renew the token once after a 401."""
+        renewed = False
+        while True:
+            headers: dict[str, str] = {}
+            query = dict(params) if params is not None else None
+            body = json
+            token = None
+            if auth and self._tokens is not None:
+                token = await self._tokens.get()
+                self._remember_secret(token)
+                query, body = self._authorize(token, headers, query, body)
+            response = await self._transport.send(
+                method,
+                path,
+                params=query,
+                json=body,
+                headers=headers,
+                timeout=timeout,
+                idempotent=idempotent,
+            )
+            try:
+                return self._decode(response, decoder)
+            except AuthenticationError:
+                if (
+                    token is None
+                    or renewed
+                    or self._tokens is None
+                    or not self._tokens.invalidate(token)
+                ):
+                    raise
+                renewed = True

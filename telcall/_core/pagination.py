@@ -1,0 +1,271 @@
+"""Pagination: cursor steps without I/O, and the async generators that drive them.
+
+A *strategy* looks at the page just fetched and the parameters that fetched
+it and returns the parameters of the next request, or ``None`` when the
+listing is done. :func:`iterate_pages` does the fetching, with optional
+prefetch (overlap fetching page k+1 with the caller's work on page k) and,
+for offset listings whose ``total`` is known, a bounded number of pages in
+flight at once, always yielded in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import Any, Generic, TypeVar
+
+from .errors import ValidationError
+
+__all__ = (
+    "OffsetPagination",
+    "Page",
+    "PageNumberPagination",
+    "Params",
+    "ScrollPagination",
+    "Strategy",
+    "check_paging",
+    "iterate_pages",
+)
+
+T = TypeVar("T")
+Params = dict[str, Any]
+
+
+class Page(Generic[T]):
+    """One page of a listing: its items and whatever cursor facts the provider sent."""
+
+    __slots__ = ("has_more", "items", "limit", "next_cursor", "offset", "page", "total")
+
+    def __init__(
+        self,
+        items: list[T],
+        *,
+        total: int | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        page: int | None = None,
+        next_cursor: str | None = None,
+        has_more: bool | None = None,
+    ) -> None:
+        self.items = items
+        self.total = total
+        self.limit = limit
+        self.offset = offset
+        self.page = page
+        self.next_cursor = next_cursor
+        self.has_more = has_more
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __repr__(self) -> str:
+        return (
+            f"Page(items=<{len(self.items)}>, total={self.total}, limit={self.limit}, "
+            f"offset={self.offset}, page={self.page}, has_more={self.has_more})"
+        )
+
+
+class Strategy:
+    """Computes the next request's parameters from the last page."""
+
+    def next_params(self, page: Page[Any], params: Params) -> Params | None:
+        """Parameters for the next page, or ``None`` when done."""
+        raise NotImplementedError
+
+    def offsets_after(self, first: Page[Any], params: Params) -> list[Params] | None:
+        """All remaining requests at once, when knowable from the first page."""
+        return None
+
+
+class OffsetPagination(Strategy):
+    """``limit``/``offset``/``total`` listings."""
+
+    def __init__(self, *, limit_param: str = "limit", offset_param: str = "offset") -> None:
+        self.limit_param = limit_param
+        self.offset_param = offset_param
+
+    def _step(self, page: Page[Any], params: Params) -> int:
+        # The server may cap the limit; its own echo of it is the real page size.
+        return int(page.limit or params.get(self.limit_param) or len(page.items))
+
+    def next_params(self, page: Page[Any], params: Params) -> Params | None:
+        """Advance the offset by the number of items received."""
+        count = len(page.items)
+        if count == 0:
+            return None
+        offset = int(params.get(self.offset_param) or 0) + count
+        if page.total is not None:
+            if offset >= page.total:
+                return None
+        elif count < self._step(page, params):
+            return None
+        return {**params, self.offset_param: offset}
+
+    def offsets_after(self, first: Page[Any], params: Params) -> list[Params] | None:
+        """Every remaining offset, once the first page told us ``total``."""
+        if first.total is None or not first.items:
+            return None
+        step = self._step(first, params)
+        start = int(params.get(self.offset_param) or 0) + len(first.items)
+        return [
+            {**params, self.offset_param: offset, self.limit_param: step}
+            for offset in range(start, first.total, step)
+        ]
+
+
+class PageNumberPagination(Strategy):
+    """``page``/``size`` listings that say whether another page exists."""
+
+    def __init__(self, *, page_param: str = "page", size_param: str = "size") -> None:
+        self.page_param = page_param
+        self.size_param = size_param
+
+    def next_params(self, page: Page[Any], params: Params) -> Params | None:
+        """Go to the next page number while the provider says there is one."""
+        if not page.items:
+            return None
+        if page.has_more is False:
+            return None
+        if page.has_more is None and len(page.items) < int(params.get(self.size_param) or 0):
+            return None
+        return {**params, self.page_param: int(params.get(self.page_param) or 1) + 1}
+
+
+class ScrollPagination(Strategy):
+    """Follow a scroll id; fall back to offsets when the response carries those instead."""
+
+    def __init__(
+        self,
+        *,
+        cursor_param: str = "scroll_id",
+        limit_param: str = "limit",
+        offset_param: str = "offset",
+    ) -> None:
+        self.cursor_param = cursor_param
+        self._offsets = OffsetPagination(limit_param=limit_param, offset_param=offset_param)
+
+    def next_params(self, page: Page[Any], params: Params) -> Params | None:
+        """Next scroll id if the page has one, else offset continuation, else done."""
+        if not page.items:
+            return None
+        if page.next_cursor:
+            return {**params, self.cursor_param: page.next_cursor}
+        if page.total is not None and page.offset is not None:
+            return self._offsets.next_params(page, {**params, "offset": page.offset})
+        return None
+
+
+def check_paging(
+    *, page_size: int, max_items: int | None, concurrency: int, prefetch: int, max_page_size: int
+) -> None:
+    """Validate the common pagination arguments before any I/O."""
+    if not 1 <= page_size <= max_page_size:
+        raise ValidationError(f"page_size must be between 1 and {max_page_size}, got {page_size}")
+    if max_items is not None and max_items < 0:
+        raise ValidationError(f"max_items must be >= 0, got {max_items}")
+    if concurrency < 1:
+        raise ValidationError(f"concurrency must be >= 1, got {concurrency}")
+    if prefetch not in (0, 1):
+        raise ValidationError(f"prefetch must be 0 or 1, got {prefetch}")
+
+
+async def iterate_pages(
+    fetch: Callable[[Params], Awaitable[Page[T]]],
+    strategy: Strategy,
+    params: Mapping[str, Any],
+    *,
+    max_items: int | None = None,
+    concurrency: int = 1,
+    prefetch: int = 0,
+) -> AsyncIterator[Page[T]]:
+    """Yield pages in order until the strategy says done or ``max_items`` is reached.
+
+    With ``concurrency > 1`` and a strategy that can list every remaining
+    request after the first page, up to ``concurrency`` pages are in flight
+    (and held) at once. With ``prefetch=1`` the next page is requested while
+    the caller works on the current one. Both off by default: closing the
+    generator after the first page means exactly one request was sent.
+    """
+    if max_items == 0:
+        return
+    remaining = max_items
+    current: Params = dict(params)
+    pending: deque[asyncio.Task[Page[T]]] = deque()
+    first = True
+    try:
+        page = await fetch(current)
+        if concurrency > 1:
+            plan = strategy.offsets_after(page, current)
+            if plan is not None:
+                ordered = _in_order(fetch, page, plan, concurrency, remaining)
+                try:
+                    async for out in ordered:
+                        yield out
+                finally:
+                    # `async for` does not close the inner generator when we are closed.
+                    await ordered.aclose()  # type: ignore[attr-defined]
+                return
+        while True:
+            if remaining is not None:
+                if len(page.items) >= remaining:
+                    del page.items[remaining:]
+                    yield page
+                    return
+                remaining -= len(page.items)
+            next_params = strategy.next_params(page, current)
+            if next_params is not None and prefetch:
+                pending.append(asyncio.ensure_future(fetch(next_params)))
+            # An empty page ends a scroll; show it only if it is all there is.
+            if page.items or first:
+                yield page
+            first = False
+            if next_params is None:
+                return
+            current = next_params
+            page = await pending.popleft() if pending else await fetch(current)
+    finally:
+        await _cancel_all(pending)
+
+
+async def _in_order(
+    fetch: Callable[[Params], Awaitable[Page[T]]],
+    first: Page[T],
+    plan: list[Params],
+    concurrency: int,
+    remaining: int | None,
+) -> AsyncIterator[Page[T]]:
+    """Fetch ``plan`` with at most ``concurrency`` pages in flight or held; yield in order."""
+    pending: deque[asyncio.Task[Page[T]]] = deque()
+    requests = iter(plan)
+    page: Page[T] | None = first
+    try:
+        while page is not None:
+            # Top up before yielding so the network works while the caller does.
+            while len(pending) < concurrency - 1:
+                next_params = next(requests, None)
+                if next_params is None:
+                    break
+                pending.append(asyncio.ensure_future(fetch(next_params)))
+            if remaining is not None:
+                if len(page.items) >= remaining:
+                    del page.items[remaining:]
+                    yield page
+                    return
+                remaining -= len(page.items)
+            yield page
+            page = await pending.popleft() if pending else None
+    finally:
+        await _cancel_all(pending)
+
+
+async def _cancel_all(tasks: deque[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    # return_exceptions swallows the children's outcomes only; our own
+    # cancellation still propagates.
+    await asyncio.gather(*tasks, return_exceptions=True)
+    tasks.clear()

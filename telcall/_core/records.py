@@ -1,0 +1,198 @@
+"""Provider-neutral call records.
+
+Every provider's wire model converts to :class:`CallRecord` through its own
+``to_call_record()``; the helpers here hold the rules the providers share:
+parsing naive provider-local timestamps, ``""`` meaning "absent", and mapping
+the many spellings of a status or direction onto one enum.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+__all__ = (
+    "DEFAULT_TZ",
+    "CallRecord",
+    "CallStatus",
+    "Direction",
+    "direction_from_text",
+    "from_epoch_ms",
+    "from_epoch_s",
+    "guess_direction",
+    "none_if_empty",
+    "parse_local_time",
+    "resolve_tz",
+    "status_from_text",
+)
+
+DEFAULT_TZ: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class Direction(enum.StrEnum):
+    """Which way a call went, seen from the call center."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    LOCAL = "local"
+    UNKNOWN = "unknown"
+
+
+class CallStatus(enum.StrEnum):
+    """How a call ended, in one vocabulary for every provider."""
+
+    ANSWERED = "answered"
+    BUSY = "busy"
+    NO_ANSWER = "no-answer"
+    CANCELLED = "cancelled"
+    NOT_AVAILABLE = "not-available"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+class CallRecord(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    """One finished call, provider-neutral.
+
+    Times are timezone-aware; ``duration`` is the whole call and ``billsec``
+    the talk time, both in seconds. ``raw_status`` keeps the provider's own
+    word for the outcome, because mapping it onto :class:`CallStatus` loses
+    detail some users report on.
+    """
+
+    id: str
+    provider: str
+    direction: Direction
+    from_number: str | None = None
+    to_number: str | None = None
+    extension: str | None = None
+    started_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration: int = 0
+    billsec: int = 0
+    status: CallStatus = CallStatus.UNKNOWN
+    raw_status: str | None = None
+    hangup_cause: str | None = None
+    recording_url: str | None = None
+    customer_id: str | None = None
+
+
+_STATUS_WORDS: dict[str, CallStatus] = {
+    "answered": CallStatus.ANSWERED,
+    "answer": CallStatus.ANSWERED,
+    "busy": CallStatus.BUSY,
+    "no-answered": CallStatus.NO_ANSWER,
+    "no-answer": CallStatus.NO_ANSWER,
+    "no_answer": CallStatus.NO_ANSWER,
+    "noanswer": CallStatus.NO_ANSWER,
+    "no answer": CallStatus.NO_ANSWER,
+    "missed": CallStatus.NO_ANSWER,
+    "cancel": CallStatus.CANCELLED,
+    "cancelled": CallStatus.CANCELLED,
+    "canceled": CallStatus.CANCELLED,
+    "not-available": CallStatus.NOT_AVAILABLE,
+    "not_available": CallStatus.NOT_AVAILABLE,
+    "unavailable": CallStatus.NOT_AVAILABLE,
+    "invalid": CallStatus.FAILED,
+    "fail": CallStatus.FAILED,
+    "failed": CallStatus.FAILED,
+    "error": CallStatus.FAILED,
+}
+
+_DIRECTION_WORDS: dict[str, Direction] = {
+    "inbound": Direction.INBOUND,
+    "in": Direction.INBOUND,
+    "outbound": Direction.OUTBOUND,
+    "out": Direction.OUTBOUND,
+    "local": Direction.LOCAL,
+    "internal": Direction.LOCAL,
+}
+
+
+def status_from_text(value: str | None) -> CallStatus:
+    """Map a provider's status word (any case) onto :class:`CallStatus`."""
+    if not value:
+        return CallStatus.UNKNOWN
+    return _STATUS_WORDS.get(value.strip().lower(), CallStatus.UNKNOWN)
+
+
+def direction_from_text(value: str | None) -> Direction:
+    """Map a provider's direction word (any case) onto :class:`Direction`."""
+    if not value:
+        return Direction.UNKNOWN
+    return _DIRECTION_WORDS.get(value.strip().lower(), Direction.UNKNOWN)
+
+
+def _is_external(number: str | None) -> bool:
+    # Extensions are short (101, 5001); hotlines and mobiles have 8+ digits.
+    return bool(number) and len(number.strip().lstrip("+")) >= 8  # type: ignore[union-attr]
+
+
+def guess_direction(from_number: str | None, to_number: str | None) -> Direction:
+    """Infer a direction from the two numbers when the provider gave none we can read.
+
+    TEL4VN's default mapping sometimes sends an undocumented integer; the
+    numbers are a more trustworthy witness than guessing what the integer means.
+    """
+    src, dst = _is_external(from_number), _is_external(to_number)
+    if src and dst:
+        # A hotline calling a mobile is how outbound calls appear in CDRs.
+        return Direction.OUTBOUND
+    if src:
+        return Direction.INBOUND
+    if dst:
+        return Direction.OUTBOUND
+    if from_number and to_number:
+        return Direction.LOCAL
+    return Direction.UNKNOWN
+
+
+def none_if_empty(value: str | None) -> str | None:
+    """Return ``None`` for ``""`` and whitespace, else the value stripped."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+@lru_cache(maxsize=32)
+def resolve_tz(tz: str | tzinfo | None) -> tzinfo:
+    """Turn a zone name, a ``tzinfo`` or ``None`` (the default zone) into a ``tzinfo``."""
+    if tz is None:
+        return DEFAULT_TZ
+    if isinstance(tz, str):
+        return ZoneInfo(tz)
+    return tz
+
+
+def parse_local_time(value: str | None, tz: tzinfo | None = None) -> datetime | None:
+    """Parse a naive provider timestamp (``YYYY-MM-DD HH:MM:SS``) in ``tz``.
+
+    ``""`` and ``None`` mean "never" (an unanswered call has no answer time).
+    RFC 3339 values with their own offset keep it; Go's zero time
+    ``0001-01-01T00:00:00Z`` also means "never".
+    """
+    if not value or value.startswith("0001-01-01"):
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz or DEFAULT_TZ)
+    return parsed
+
+
+def from_epoch_s(value: float | None) -> datetime | None:
+    """Epoch seconds → aware UTC datetime (``None``/``0`` → ``None``)."""
+    if not value:
+        return None
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def from_epoch_ms(value: float | None) -> datetime | None:
+    """Epoch milliseconds → aware UTC datetime (``None``/``0`` → ``None``)."""
+    if not value:
+        return None
+    return datetime.fromtimestamp(value / 1000, tz=UTC)

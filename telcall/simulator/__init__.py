@@ -1,0 +1,82 @@
+"""Embedded provider simulators: real HTTP servers on 127.0.0.1 with synthetic data and faults.
+
+```python
+from telcall.simulator import Faults, Tel4vnSimulator
+
+async with Tel4vnSimulator(cdrs=10_000, faults=Faults(error_rate=0.05)) as sim:
+    ...  # point a client at sim.base_url with sim.api_key
+```
+
+Names load lazily: the pytest plugin in this package is imported by every pytest run, and must
+not pull in aiohttp.web and the simulators until a fixture is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from telcall.simulator._base import (
+        RecordedRequest as RecordedRequest,
+        SimulatorBase as SimulatorBase,
+    )
+    from telcall.simulator._data import VN as VN, cdr_page_bytes as cdr_page_bytes
+    from telcall.simulator._faults import (
+        HTML_502_BODY as HTML_502_BODY,
+        Delay as Delay,
+        Drop as Drop,
+        Faults as Faults,
+        Reply as Reply,
+        ScriptedFault as ScriptedFault,
+        Truncate as Truncate,
+    )
+    from telcall.simulator._serve import serve as serve
+    from telcall.simulator._tel4vn import Tel4vnSimulator as Tel4vnSimulator
+
+__all__ = (
+    "HTML_502_BODY",
+    "VN",
+    "Delay",
+    "Drop",
+    "Faults",
+    "RecordedRequest",
+    "Reply",
+    "ScriptedFault",
+    "SimulatorBase",
+    "Tel4vnSimulator",
+    "Truncate",
+    "cdr_page_bytes",
+    "serve",
+)
+
+_HOMES = {
+    "RecordedRequest": "_base",
+    "SimulatorBase": "_base",
+    "VN": "_data",
+    "cdr_page_bytes": "_data",
+    "HTML_502_BODY": "_faults",
+    "Delay": "_faults",
+    "Drop": "_faults",
+    "Faults": "_faults",
+    "Reply": "_faults",
+    "ScriptedFault": "_faults",
+    "Truncate": "_faults",
+    "serve": "_serve",
+    "Tel4vnSimulator": "_tel4vn",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its private module on first use."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """List the public names."""
+    return list(__all__)

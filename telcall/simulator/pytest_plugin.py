@@ -1,0 +1,61 @@
+"""pytest fixtures for a running TEL4VN simulator (registered as the `telcall` pytest11 plugin).
+
+Loaded by every pytest run in an environment with telcall installed, so it imports nothing heavy
+until a fixture is used. The fixtures are pytest-asyncio fixtures when pytest-asyncio is present
+(they work in its strict and auto modes); function-scoped, each on the test's event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import pytest
+
+if TYPE_CHECKING:
+    from telcall.simulator._tel4vn import Tel4vnSimulator
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _async_fixture(func: _F) -> _F:
+    """Declare an async fixture the way the installed async plugin expects."""
+    try:
+        from pytest_asyncio import fixture
+    except ImportError:  # pragma: no cover - the fixtures then need another async plugin
+        return cast("_F", pytest.fixture(func))
+    return cast("_F", fixture(func))
+
+
+__all__ = ("tel4vn_simulator", "tel4vn_simulator_factory")
+
+Tel4vnFactory = Callable[..., Awaitable["Tel4vnSimulator"]]
+
+
+@_async_fixture
+async def tel4vn_simulator() -> AsyncIterator[Tel4vnSimulator]:
+    """A running TEL4VN simulator with 1,000 CDRs, seed 1."""
+    from telcall.simulator._tel4vn import Tel4vnSimulator
+
+    async with Tel4vnSimulator(cdrs=1000, seed=1) as sim:
+        yield sim
+
+
+@_async_fixture
+async def tel4vn_simulator_factory() -> AsyncIterator[Tel4vnFactory]:
+    """`sim = await factory(**Tel4vnSimulator kwargs)`: running simulators closed at teardown."""
+    from telcall.simulator._tel4vn import Tel4vnSimulator
+
+    started: list[Tel4vnSimulator] = []
+
+    async def factory(**kwargs: Any) -> Tel4vnSimulator:
+        sim = Tel4vnSimulator(**kwargs)
+        await sim.start()
+        started.append(sim)
+        return sim
+
+    try:
+        yield factory
+    finally:
+        for sim in reversed(started):
+            await sim.aclose()

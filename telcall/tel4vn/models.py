@@ -1,0 +1,527 @@
+"""TEL4VN wire models: msgspec Structs that mirror the JSON exactly.
+
+Field names and order follow the documented samples (decoding is fastest in
+that order). Unknown fields are ignored; every field but an object's id has
+a default, because real responses omit what the samples show. Conversion to
+the provider-neutral :class:`~telcall.CallRecord` is ``to_call_record()``,
+done only when asked for.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any, Literal, Union
+
+import msgspec
+
+from .._core.records import (
+    CallRecord,
+    Direction,
+    direction_from_text,
+    guess_direction,
+    none_if_empty,
+    parse_local_time,
+    status_from_text,
+)
+from .._core.redaction import mask
+
+__all__ = (
+    "EVENT_NAMES",
+    "AnyCdr",
+    "AutocallCustomer",
+    "AutocallImport",
+    "AutocallImportResult",
+    "AutocallResult",
+    "AutodialerCustomer",
+    "AutodialerQueue",
+    "AutodialerResult",
+    "CallControlResult",
+    "Cdr",
+    "CdrMapping",
+    "CdrPage",
+    "Click2CallResult",
+    "Customer",
+    "CustomerCreated",
+    "CustomerList",
+    "CustomerResponse",
+    "EventCreated",
+    "EventDeleted",
+    "EventHook",
+    "EventHookList",
+    "EventName",
+    "FlexCdr",
+    "FlexCdrPage",
+    "LiveCall",
+    "LiveCallList",
+    "LoginData",
+    "LoginResponse",
+    "NewCustomer",
+    "Outcome",
+    "RawCdrPage",
+    "TokenData",
+    "TokenResponse",
+    "UserStatus",
+    "UserStatusResponse",
+)
+
+PROVIDER = "tel4vn"
+
+EventName = Literal["hangup", "ringing", "answered", "cdr"]
+EVENT_NAMES: frozenset[str] = frozenset({"hangup", "ringing", "answered", "cdr"})
+
+CdrMapping = Literal["auto", "default", "flex"]
+AnyCdr = Union["Cdr", "FlexCdr"]
+
+
+class _Wire(msgspec.Struct, kw_only=True):
+    """Base of every TEL4VN wire model."""
+
+
+# -- auth ---------------------------------------------------------------------
+
+
+class LoginData(_Wire):
+    """The account behind a username/password (``POST /v1/auth``)."""
+
+    api_key: str = ""
+    domain_uuid: str = ""
+    enabled: str = ""
+    extension: str = ""
+    level: str = ""
+    user_uuid: str = ""
+    username: str = ""
+
+    def __repr__(self) -> str:
+        return (
+            f"LoginData(api_key={mask(self.api_key)}, domain_uuid={self.domain_uuid!r}, "
+            f"extension={self.extension!r}, level={self.level!r}, username={self.username!r})"
+        )
+
+
+class LoginResponse(_Wire):
+    """Envelope of ``POST /v1/auth``."""
+
+    code: int = 0
+    content: str = ""
+    data: LoginData = msgspec.field(default_factory=LoginData)
+
+
+class TokenData(_Wire):
+    """An access token (``POST /v2/auth/token``); ``expired_in`` is its lifetime in seconds."""
+
+    client_id: str = ""
+    domain_uuid: str = ""
+    expired_in: int = 0
+    refresh_token: str = ""
+    token: str = ""
+    token_type: str = "Bearer"
+    user_id: str = ""
+
+    def __repr__(self) -> str:
+        return (
+            f"TokenData(client_id={self.client_id!r}, expired_in={self.expired_in}, "
+            f"token={mask(self.token)}, token_type={self.token_type!r})"
+        )
+
+
+class TokenResponse(_Wire):
+    """Envelope of ``POST /v2/auth/token``."""
+
+    code: int = 0
+    content: str = ""
+    data: TokenData = msgspec.field(default_factory=TokenData)
+
+
+# -- outcome bodies -------------------------------------------------------------
+
+
+class Outcome(_Wire):
+    """Bodies that say ``status: "success" | "fail"``; a fail is an error even with HTTP 200."""
+
+    status: str = ""
+    error: str | None = None
+    message: str | None = None
+
+
+# -- event hooks ----------------------------------------------------------------
+
+
+class EventHook(_Wire):
+    """One webhook subscription (``GET /v1/event``)."""
+
+    event_domain_uuid: str
+    domain_uuid: str = ""
+    domain_name: str = ""
+    event_name: str = ""
+    callback_url: str = ""
+    callback_apikey: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"EventHook(event_domain_uuid={self.event_domain_uuid!r}, "
+            f"event_name={self.event_name!r}, callback_url={self.callback_url!r}, "
+            f"callback_apikey={mask(self.callback_apikey)})"
+        )
+
+
+class EventHookList(_Wire):
+    """Envelope of ``GET /v1/event``."""
+
+    data: list[EventHook] = msgspec.field(default_factory=list)
+
+
+class EventCreated(_Wire):
+    """Answer of ``POST /v1/event``."""
+
+    created: bool = False
+
+
+class EventDeleted(_Wire):
+    """Answer of ``DELETE /v1/event/<id>``."""
+
+    deleted: bool = False
+
+
+# -- CDRs -----------------------------------------------------------------------
+
+
+class Cdr(_Wire):
+    """A call detail record in the *default* mapping.
+
+    Documented quirks decode as they come: ``direction`` may be an integer,
+    ``time_answered`` is ``""`` when unanswered, ids may carry a trailing
+    space (use :attr:`cdr_id`), statuses are upper case.
+    """
+
+    id: str
+    sip_call_id: str = ""
+    cause: str = ""
+    duration: int = 0
+    direction: str | int = ""
+    recording_url: str = ""
+    extension: str = ""
+    from_number: str = ""
+    to_number: str = ""
+    receive_dest: str = ""
+    time_started: str = ""
+    time_answered: str = ""
+    time_ended: str = ""
+    status: str = ""
+    customer_id: str = ""
+
+    @property
+    def cdr_id(self) -> str:
+        """The id with surrounding whitespace removed."""
+        return self.id.strip()
+
+    def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
+        """Convert to the provider-neutral record; naive times are read in ``tz``."""
+        direction = (
+            direction_from_text(self.direction)
+            if isinstance(self.direction, str)
+            else Direction.UNKNOWN
+        )
+        if direction is Direction.UNKNOWN:
+            direction = guess_direction(self.from_number, self.to_number)
+        answered = parse_local_time(self.time_answered, tz)
+        ended = parse_local_time(self.time_ended, tz)
+        billsec = int((ended - answered).total_seconds()) if answered and ended else 0
+        return CallRecord(
+            id=self.cdr_id,
+            provider=PROVIDER,
+            direction=direction,
+            from_number=none_if_empty(self.from_number),
+            to_number=none_if_empty(self.to_number),
+            extension=none_if_empty(self.extension),
+            started_at=parse_local_time(self.time_started, tz),
+            answered_at=answered,
+            ended_at=ended,
+            duration=self.duration,
+            billsec=max(billsec, 0),
+            status=status_from_text(self.status),
+            raw_status=none_if_empty(self.status),
+            hangup_cause=none_if_empty(self.cause),
+            recording_url=none_if_empty(self.recording_url),
+            customer_id=none_if_empty(self.customer_id),
+        )
+
+
+class FlexCdr(_Wire):
+    """A call detail record in the *flex* mapping (camelCase, lower-case statuses)."""
+
+    cdrId: str
+    sip_call_id: str = ""
+    recordFile: str = ""
+    extensionId: str = ""
+    to: str = ""
+    hangupAt: str = ""
+    answeredAt: str = ""
+    ringAt: str = ""
+    dialAt: str = ""
+    status: str = ""
+    duration: int = 0
+    direction: str | int = ""
+    billsec: int = 0
+    customerId: str = ""
+
+    @property
+    def id(self) -> str:
+        """``cdrId`` under the default mapping's name, so both mappings read alike."""
+        return self.cdrId
+
+    @property
+    def cdr_id(self) -> str:
+        """The id with surrounding whitespace removed."""
+        return self.cdrId.strip()
+
+    def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
+        """Convert to the provider-neutral record; naive times are read in ``tz``."""
+        direction = (
+            direction_from_text(self.direction)
+            if isinstance(self.direction, str)
+            else Direction.UNKNOWN
+        )
+        return CallRecord(
+            id=self.cdr_id,
+            provider=PROVIDER,
+            direction=direction,
+            to_number=none_if_empty(self.to),
+            extension=none_if_empty(self.extensionId),
+            started_at=parse_local_time(self.dialAt, tz),
+            answered_at=parse_local_time(self.answeredAt, tz),
+            ended_at=parse_local_time(self.hangupAt, tz),
+            duration=self.duration,
+            billsec=self.billsec,
+            status=status_from_text(self.status),
+            raw_status=none_if_empty(self.status),
+            recording_url=none_if_empty(self.recordFile),
+            customer_id=none_if_empty(self.customerId),
+        )
+
+
+class CdrPage(_Wire):
+    """``GET /v2/cdr`` in the default mapping: paginated or scrolled."""
+
+    data: list[Cdr] = msgspec.field(default_factory=list)
+    limit: int | None = None
+    offset: int | None = None
+    total: int | None = None
+    scroll_id: str | None = None
+
+
+class FlexCdrPage(_Wire):
+    """``GET /v2/cdr`` in the flex mapping."""
+
+    data: list[FlexCdr] = msgspec.field(default_factory=list)
+    limit: int | None = None
+    offset: int | None = None
+    total: int | None = None
+    scroll_id: str | None = None
+
+
+class RawCdrPage(_Wire):
+    """A page whose records are decoded one by one (mixed mappings)."""
+
+    data: list[msgspec.Raw] = msgspec.field(default_factory=list)
+    limit: int | None = None
+    offset: int | None = None
+    total: int | None = None
+    scroll_id: str | None = None
+
+
+# -- click-to-call and live calls -------------------------------------------------
+
+
+class Click2CallResult(Outcome):
+    """Answer of the three click-to-call endpoints; ``code`` only on ``POST /v2/click2call``."""
+
+    code: str | None = None
+    call_id: str = ""
+
+
+class LiveCall(_Wire):
+    """A call in progress (``GET /v2/call``)."""
+
+    call_id: str
+    context: str = ""
+    created_time: str = ""
+    destination: str = ""
+    direction: str = ""
+    ip: str = ""
+    source: str = ""
+    state: str = ""
+
+
+class LiveCallList(_Wire):
+    """Envelope of ``GET /v2/call``."""
+
+    data: list[LiveCall] = msgspec.field(default_factory=list)
+    total: int = 0
+
+
+class CallControlResult(Outcome):
+    """Answer of transfer / listen / whisper / barge."""
+
+    call_id: str = ""
+    ext: str = ""
+
+
+# -- autodialer -------------------------------------------------------------------
+
+
+class AutodialerCustomer(_Wire):
+    """A customer to dial: an id and one or more mobile numbers."""
+
+    id: str
+    mobiles: list[str]
+
+
+class AutodialerQueue(_Wire, omit_defaults=True):
+    """Body of ``POST /v2/autodialer/queue`` (numbers travel as strings, as in the sample)."""
+
+    campaign_id: str
+    queue_code: str
+    precall_ratio: str
+    max_recall_count: str
+    queue_agents: str
+    customers: list[AutodialerCustomer]
+
+
+class AutodialerResult(_Wire):
+    """Autodialer answers: ``{"message": "successfully"}`` or an error message."""
+
+    message: str = ""
+
+
+# -- autocall ---------------------------------------------------------------------
+
+
+class AutocallCustomer(msgspec.Struct, kw_only=True):
+    """A customer for an IVR queue; ``fields`` are the template's free-form extras.
+
+    On the wire the extras sit beside ``id`` and ``mobiles``
+    (``contract_number``, ``due_date``, ``dpd``, ...); :meth:`to_wire` and
+    :meth:`from_wire` move between the two forms without losing any.
+    """
+
+    id: str
+    mobiles: list[str]
+    fields: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object the API expects."""
+        return {"id": self.id, "mobiles": list(self.mobiles), **self.fields}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> AutocallCustomer:
+        """Split a wire object into id, mobiles and extras."""
+        extra = {k: v for k, v in data.items() if k not in ("id", "mobiles")}
+        return cls(id=str(data["id"]), mobiles=[str(m) for m in data["mobiles"]], fields=extra)
+
+
+class AutocallImport(_Wire):
+    """Lists of customer ids the autocall import accepted and refused."""
+
+    fail: list[Any] = msgspec.field(default_factory=list)
+    success: list[Any] = msgspec.field(default_factory=list)
+
+
+class AutocallImportResult(_Wire):
+    """Answer of ``POST /v2/autocall/queue``."""
+
+    code: int = 0
+    content: str = ""
+    data: AutocallImport = msgspec.field(default_factory=AutocallImport)
+
+
+class AutocallResult(_Wire):
+    """Answer of the autocall queue controls: ``{"code": 200, "content": "successfully"}``."""
+
+    code: int = 0
+    content: str = ""
+
+
+# -- users --------------------------------------------------------------------------
+
+
+class UserStatus(_Wire):
+    """An agent's status (``GET /v2/user/<id>/status``)."""
+
+    agent_name: str = ""
+    ext_loggedin: str | bool = ""
+    extension: str = ""
+    user_uuid: str = ""
+    username: str = ""
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether the extension is logged in on a softphone (the wire sends "true"/"false")."""
+        value = self.ext_loggedin
+        return value if isinstance(value, bool) else value.strip().lower() == "true"
+
+
+class UserStatusResponse(_Wire):
+    """Envelope of the user-status call."""
+
+    code: int = 0
+    content: str = ""
+    data: UserStatus = msgspec.field(default_factory=UserStatus)
+
+
+# -- customers ------------------------------------------------------------------------
+
+
+class Customer(_Wire):
+    """A customer uploaded for autodialing (``/v2/customer``).
+
+    ``updated_at`` is Go's zero time ``0001-01-01T00:00:00Z`` when never updated.
+    """
+
+    campaign_id: str = ""
+    contract_number: str = ""
+    created_at: str = ""
+    customer_code: str = ""
+    customer_id: str = ""
+    customer_name: str = ""
+    phone_number: str = ""
+    status: str = ""
+    updated_at: str = ""
+    after_day: int | None = None
+
+
+class CustomerList(_Wire):
+    """Envelope of ``GET /v2/customer``."""
+
+    code: int = 0
+    content: str = ""
+    data: list[Customer] = msgspec.field(default_factory=list)
+    limit: int | None = None
+    offset: int | None = None
+    total: int | None = None
+
+
+class CustomerResponse(_Wire):
+    """Envelope of ``GET /v2/customer/<id>``."""
+
+    code: int = 0
+    content: str = ""
+    data: Customer = msgspec.field(default_factory=Customer)
+
+
+class NewCustomer(_Wire, omit_defaults=True):
+    """Body of ``POST /v2/customer``."""
+
+    campaign_id: str
+    customer_code: str
+    phone_number: str
+    contract_number: str
+    customer_name: str | None = None
+    after_day: int | None = None
+
+
+class CustomerCreated(_Wire):
+    """Answer of ``POST /v2/customer``: the new customer's id."""
+
+    code: int = 0
+    content: str = ""
+    id: str = ""

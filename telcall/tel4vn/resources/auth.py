@@ -1,0 +1,49 @@
+"""Login and access tokens (``/v1/auth``, ``/v2/auth/token``)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from ..._core.transport import Timeout
+from .._validation import require
+from ..models import LoginData, LoginResponse, TokenData, TokenResponse
+from ._base import AsyncResource
+
+__all__ = ("AsyncAuth",)
+
+_login = msgspec.json.Decoder(LoginResponse)
+_token = msgspec.json.Decoder(TokenResponse)
+
+
+class AsyncAuth(AsyncResource):
+    """Account login and explicit token requests (the client handles tokens by itself)."""
+
+    async def login(
+        self, username: str, password: str, *, timeout: Timeout | None = None
+    ) -> LoginData:
+        """``POST /v1/auth``: the account (including its ``api_key``) for a username/password."""
+        require(username=username, password=password)
+        answer = await self._client._request(
+            "POST",
+            "/v1/auth",
+            _login,
+            json={"username": username, "password": password},
+            timeout=timeout,
+            idempotent=True,
+            auth=False,
+        )
+        return answer.data
+
+    async def token(self, api_key: str, *, timeout: Timeout | None = None) -> TokenData:
+        """``POST /v2/auth/token``: a fresh access token for ``api_key`` (not cached)."""
+        require(api_key=api_key)
+        answer = await self._client._request(
+            "POST",
+            "/v2/auth/token",
+            _token,
+            json={"api_key": api_key},
+            timeout=timeout,
+            idempotent=True,
+            auth=False,
+        )
+        return answer.data

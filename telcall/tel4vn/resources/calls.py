@@ -1,0 +1,63 @@
+"""Live calls and call control (``/v2/call``)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import msgspec
+
+from ..._core.transport import Timeout
+from .._validation import require
+from ..models import CallControlResult, LiveCallList
+from ._base import AsyncResource
+
+__all__ = ("AsyncCalls",)
+
+_list = msgspec.json.Decoder(LiveCallList)
+_control = msgspec.json.Decoder(CallControlResult)
+
+
+class AsyncCalls(AsyncResource):
+    """Calls in progress; a ``{"status": "fail"}`` answer raises ``ProviderError``."""
+
+    async def list(self, *, timeout: Timeout | None = None) -> LiveCallList:
+        """``GET /v2/call``: the calls in progress right now."""
+        return await self._client._request("GET", "/v2/call", _list, timeout=timeout)
+
+    async def _control(
+        self, action: str, call_id: str, ext: str, timeout: Timeout | None
+    ) -> CallControlResult:
+        require(call_id=call_id, ext=ext)
+        # Moving a live call is not safe to repeat once the server may have seen it.
+        return await self._client._request(
+            "POST",
+            f"/v2/call/{quote(call_id, safe='')}/{action}",
+            _control,
+            json={"ext": ext},
+            timeout=timeout,
+            idempotent=False,
+        )
+
+    async def transfer(
+        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+    ) -> CallControlResult:
+        """``POST /v2/call/<call_id>/transfer``: hand the call to extension ``ext``."""
+        return await self._control("transfer", call_id, ext, timeout)
+
+    async def listen(
+        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+    ) -> CallControlResult:
+        """``POST /v2/call/<call_id>/listen``: extension ``ext`` listens in silently."""
+        return await self._control("listen", call_id, ext, timeout)
+
+    async def whisper(
+        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+    ) -> CallControlResult:
+        """``POST /v2/call/<call_id>/whisper``: ``ext`` coaches the agent, unheard by the caller."""
+        return await self._control("whisper", call_id, ext, timeout)
+
+    async def barge(
+        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+    ) -> CallControlResult:
+        """``POST /v2/call/<call_id>/barge``: ``ext`` joins a three-way call."""
+        return await self._control("barge", call_id, ext, timeout)

@@ -1,0 +1,363 @@
+"""Call detail records (``/v2/cdr``), in either mapping, scrolled or paginated."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from typing import Any, Literal, cast
+from urllib.parse import quote
+
+import msgspec
+
+from ..._core.errors import ValidationError
+from ..._core.pagination import (
+    OffsetPagination,
+    Page,
+    ScrollPagination,
+    Strategy,
+    check_paging,
+    iterate_pages,
+)
+from ..._core.transport import Timeout
+from .._validation import check_range, format_date, require
+from ..models import AnyCdr, Cdr, CdrMapping, CdrPage, FlexCdr, FlexCdrPage, RawCdrPage
+from ._base import AsyncResource
+
+__all__ = ("AsyncCdrs", "CdrDecoder")
+
+MAX_PAGE_SIZE = 1000
+
+DateLike = str | date | datetime
+
+_default_page = msgspec.json.Decoder(CdrPage)
+_flex_page = msgspec.json.Decoder(FlexCdrPage)
+_raw_page = msgspec.json.Decoder(RawCdrPage)
+_default_one = msgspec.json.Decoder(Cdr)
+_flex_one = msgspec.json.Decoder(FlexCdr)
+
+
+class CdrDecoder:
+    """Decodes CDR pages in one mapping, or detects it (``auto``).
+
+    ``auto`` tries the mapping that worked last on the whole page, then the
+    other; only a page that mixes both falls back to per-record decoding. A
+    uniform page therefore costs one typed decode, as with a fixed mapping.
+    """
+
+    __slots__ = ("_order",)
+
+    def __init__(self, mapping: CdrMapping) -> None:
+        self._order: list[Literal["default", "flex"]] = (
+            ["default", "flex"] if mapping != "flex" else ["flex"]
+        )
+        if mapping == "default":
+            self._order = ["default"]
+
+    def decode(self, content: bytes, /) -> CdrPage | FlexCdrPage:
+        """Decode a ``GET /v2/cdr`` body."""
+        error: msgspec.ValidationError | None = None
+        for mapping in self._order:
+            try:
+                page = (_default_page if mapping == "default" else _flex_page).decode(content)
+            except msgspec.ValidationError as exc:
+                error = exc
+                continue
+            if mapping != self._order[0]:
+                self._order.reverse()
+            return page
+        if len(self._order) == 1:
+            assert error is not None
+            raise error
+        return self._decode_mixed(content)
+
+    def _decode_mixed(self, content: bytes) -> CdrPage | FlexCdrPage:
+        raw = _raw_page.decode(content)
+        records: list[Any] = [self.decode_one(bytes(item)) for item in raw.data]
+        return CdrPage(
+            data=records,
+            limit=raw.limit,
+            offset=raw.offset,
+            total=raw.total,
+            scroll_id=raw.scroll_id,
+        )
+
+    def decode_one(self, content: bytes) -> AnyCdr:
+        """Decode one record (``GET /v2/cdr/<id>``)."""
+        error: msgspec.ValidationError | None = None
+        for mapping in self._order:
+            try:
+                return (_default_one if mapping == "default" else _flex_one).decode(content)
+            except msgspec.ValidationError as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+
+class _OneCdr:
+    """Decodes a single record (``GET /v2/cdr/<id>``) with the client's mapping."""
+
+    __slots__ = ("_decoder",)
+
+    def __init__(self, decoder: CdrDecoder) -> None:
+        self._decoder = decoder
+
+    def decode(self, content: bytes, /) -> AnyCdr:
+        """Decode one record."""
+        return self._decoder.decode_one(content)
+
+
+class AsyncCdrs(AsyncResource):
+    """Call history. ``iterate()`` scrolls by default; ``pagination="offset"`` pages by offset.
+
+    The items are :class:`~telcall.tel4vn.models.Cdr` (default mapping) or
+    :class:`~telcall.tel4vn.models.FlexCdr`; both have ``id``, ``cdr_id`` and
+    ``to_call_record()``.
+    """
+
+    __slots__ = ("_decoder",)
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client)
+        self._decoder = CdrDecoder(client.cdr_mapping)
+
+    def _filters(
+        self,
+        *,
+        start_date: DateLike | None,
+        end_date: DateLike | None,
+        duration: int | None,
+        min_duration: int | None,
+        extension: str | None,
+        phone: str | None,
+        direction: str | None,
+        status: str | None,
+        hotline: str | None,
+        campaign_uuid: str | None,
+        start_date_ended: DateLike | None,
+        end_date_ended: DateLike | None,
+    ) -> dict[str, Any]:
+        tz = self._client.tz
+        start = format_date(start_date, "start_date", tz)
+        end = format_date(end_date, "end_date", tz)
+        check_range(start, end, ("start_date", "end_date"))
+        start_ended = format_date(start_date_ended, "start_date_ended", tz)
+        end_ended = format_date(end_date_ended, "end_date_ended", tz)
+        check_range(start_ended, end_ended, ("start_date_ended", "end_date_ended"))
+        for name, value in (("duration", duration), ("min_duration", min_duration)):
+            if value is not None and value < 0:
+                raise ValidationError(f"{name} must be >= 0, got {value}")
+        if direction is not None and direction not in ("inbound", "outbound", "local"):
+            raise ValidationError(
+                f"direction must be inbound, outbound or local; got {direction!r}"
+            )
+        return {
+            "start_date": start,
+            "end_date": end,
+            "duration": duration,
+            "min_duration": min_duration,
+            "extension": extension,
+            "phone": phone,
+            "direction": direction,
+            "status": status,
+            "hotline": hotline,
+            "campaign_uuid": campaign_uuid,
+            "start_date_ended": start_ended,
+            "end_date_ended": end_ended,
+        }
+
+    async def _fetch(self, params: dict[str, Any], timeout: Timeout | None) -> Page[AnyCdr]:
+        answer: CdrPage | FlexCdrPage = await self._client._request(
+            "GET", "/v2/cdr", self._decoder, params=params, timeout=timeout
+        )
+        return Page(
+            cast(list[AnyCdr], answer.data),
+            total=answer.total,
+            limit=answer.limit,
+            offset=answer.offset,
+            next_cursor=answer.scroll_id,
+        )
+
+    async def get(self, cdr_id: str, *, timeout: Timeout | None = None) -> AnyCdr:
+        """``GET /v2/cdr/<cdr_id>``: one record by CDR id or ``sip_call_id``."""
+        require(cdr_id=cdr_id.strip())
+        return await self._client._request(
+            "GET",
+            f"/v2/cdr/{quote(cdr_id.strip(), safe='')}",
+            _OneCdr(self._decoder),
+            timeout=timeout,
+        )
+
+    async def list(
+        self,
+        *,
+        start_date: DateLike | None = None,
+        end_date: DateLike | None = None,
+        duration: int | None = None,
+        min_duration: int | None = None,
+        extension: str | None = None,
+        phone: str | None = None,
+        direction: str | None = None,
+        status: str | None = None,
+        hotline: str | None = None,
+        campaign_uuid: str | None = None,
+        start_date_ended: DateLike | None = None,
+        end_date_ended: DateLike | None = None,
+        page: int | None = None,
+        limit: int = 50,
+        offset: int | None = None,
+        scroll_id: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> Page[AnyCdr]:
+        """``GET /v2/cdr``: one page.
+
+        With ``page`` or ``offset`` the API paginates (``.total`` is set);
+        without, it starts a scroll and ``.next_cursor`` is the ``scroll_id``
+        to pass back for the next batch.
+        """
+        check_paging(
+            page_size=limit, max_items=None, concurrency=1, prefetch=0, max_page_size=MAX_PAGE_SIZE
+        )
+        if page is not None and page < 1:
+            raise ValidationError(f"page must be >= 1, got {page}")
+        if offset is not None and offset < 0:
+            raise ValidationError(f"offset must be >= 0, got {offset}")
+        params = self._filters(
+            start_date=start_date,
+            end_date=end_date,
+            duration=duration,
+            min_duration=min_duration,
+            extension=extension,
+            phone=phone,
+            direction=direction,
+            status=status,
+            hotline=hotline,
+            campaign_uuid=campaign_uuid,
+            start_date_ended=start_date_ended,
+            end_date_ended=end_date_ended,
+        )
+        params.update(page=page, limit=limit, offset=offset, scroll_id=scroll_id)
+        return await self._fetch(params, timeout)
+
+    async def pages(
+        self,
+        *,
+        start_date: DateLike | None = None,
+        end_date: DateLike | None = None,
+        duration: int | None = None,
+        min_duration: int | None = None,
+        extension: str | None = None,
+        phone: str | None = None,
+        direction: str | None = None,
+        status: str | None = None,
+        hotline: str | None = None,
+        campaign_uuid: str | None = None,
+        start_date_ended: DateLike | None = None,
+        end_date_ended: DateLike | None = None,
+        page_size: int = 500,
+        max_items: int | None = None,
+        pagination: Literal["scroll", "offset"] = "scroll",
+        concurrency: int = 1,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> AsyncIterator[Page[AnyCdr]]:
+        """Every matching page, in order.
+
+        ``pagination="scroll"`` (the default) follows ``scroll_id``, or offsets
+        if the server answers with ``limit/offset/total`` instead.
+        ``pagination="offset"`` pages by offset and allows ``concurrency``
+        pages in flight once ``total`` is known. ``prefetch=1`` fetches the
+        next page while you work on the current one.
+        """
+        check_paging(
+            page_size=page_size,
+            max_items=max_items,
+            concurrency=concurrency,
+            prefetch=prefetch,
+            max_page_size=MAX_PAGE_SIZE,
+        )
+        if pagination not in ("scroll", "offset"):
+            raise ValidationError(f"pagination must be scroll or offset; got {pagination!r}")
+        params = self._filters(
+            start_date=start_date,
+            end_date=end_date,
+            duration=duration,
+            min_duration=min_duration,
+            extension=extension,
+            phone=phone,
+            direction=direction,
+            status=status,
+            hotline=hotline,
+            campaign_uuid=campaign_uuid,
+            start_date_ended=start_date_ended,
+            end_date_ended=end_date_ended,
+        )
+        params["limit"] = page_size
+        strategy: Strategy
+        if pagination == "offset":
+            params["offset"] = 0
+            strategy = OffsetPagination()
+        else:
+            strategy = ScrollPagination()
+        pages = iterate_pages(
+            lambda p: self._fetch(p, timeout),
+            strategy,
+            params,
+            max_items=max_items,
+            concurrency=concurrency,
+            prefetch=prefetch,
+        )
+        try:
+            async for page in pages:
+                yield page
+        finally:
+            await pages.aclose()  # type: ignore[attr-defined]
+
+    async def iterate(
+        self,
+        *,
+        start_date: DateLike | None = None,
+        end_date: DateLike | None = None,
+        duration: int | None = None,
+        min_duration: int | None = None,
+        extension: str | None = None,
+        phone: str | None = None,
+        direction: str | None = None,
+        status: str | None = None,
+        hotline: str | None = None,
+        campaign_uuid: str | None = None,
+        start_date_ended: DateLike | None = None,
+        end_date_ended: DateLike | None = None,
+        page_size: int = 500,
+        max_items: int | None = None,
+        pagination: Literal["scroll", "offset"] = "scroll",
+        concurrency: int = 1,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> AsyncIterator[AnyCdr]:
+        """Every matching record, page by page (see :meth:`pages`)."""
+        pages = self.pages(
+            start_date=start_date,
+            end_date=end_date,
+            duration=duration,
+            min_duration=min_duration,
+            extension=extension,
+            phone=phone,
+            direction=direction,
+            status=status,
+            hotline=hotline,
+            campaign_uuid=campaign_uuid,
+            start_date_ended=start_date_ended,
+            end_date_ended=end_date_ended,
+            page_size=page_size,
+            max_items=max_items,
+            pagination=pagination,
+            concurrency=concurrency,
+            prefetch=prefetch,
+            timeout=timeout,
+        )
+        try:
+            async for page in pages:
+                for item in page.items:
+                    yield item
+        finally:
+            await pages.aclose()  # type: ignore[attr-defined]

@@ -1,0 +1,155 @@
+"""Customers uploaded for autodialing (``/v2/customer``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+
+from ..._core.errors import ValidationError
+from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_pages
+from ..._core.transport import Timeout
+from .._validation import check_phone, require
+from ..models import Customer, CustomerCreated, CustomerList, CustomerResponse, NewCustomer
+from ._base import AsyncResource
+
+__all__ = ("AsyncCustomers",)
+
+_list = msgspec.json.Decoder(CustomerList)
+_get = msgspec.json.Decoder(CustomerResponse)
+_created = msgspec.json.Decoder(CustomerCreated)
+
+MAX_PAGE_SIZE = 1000
+
+
+class AsyncCustomers(AsyncResource):
+    """Customers of autodialer campaigns: list, get, create."""
+
+    async def _fetch(self, params: dict[str, Any], timeout: Timeout | None) -> Page[Customer]:
+        answer = await self._client._request(
+            "GET", "/v2/customer", _list, params=params, timeout=timeout
+        )
+        return Page(answer.data, total=answer.total, limit=answer.limit, offset=answer.offset)
+
+    async def list(
+        self,
+        *,
+        campaign_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        timeout: Timeout | None = None,
+    ) -> Page[Customer]:
+        """``GET /v2/customer``: one page (``.items``, ``.total``)."""
+        check_paging(
+            page_size=limit, max_items=None, concurrency=1, prefetch=0, max_page_size=MAX_PAGE_SIZE
+        )
+        if offset < 0:
+            raise ValidationError(f"offset must be >= 0, got {offset}")
+        params = {"campaign_id": campaign_id, "limit": limit, "offset": offset}
+        return await self._fetch(params, timeout)
+
+    async def pages(
+        self,
+        *,
+        campaign_id: str | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+        concurrency: int = 1,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> AsyncIterator[Page[Customer]]:
+        """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
+        check_paging(
+            page_size=page_size,
+            max_items=max_items,
+            concurrency=concurrency,
+            prefetch=prefetch,
+            max_page_size=MAX_PAGE_SIZE,
+        )
+        params = {"campaign_id": campaign_id, "limit": page_size, "offset": 0}
+        pages = iterate_pages(
+            lambda p: self._fetch(p, timeout),
+            OffsetPagination(),
+            params,
+            max_items=max_items,
+            concurrency=concurrency,
+            prefetch=prefetch,
+        )
+        try:
+            async for page in pages:
+                yield page
+        finally:
+            await pages.aclose()  # type: ignore[attr-defined]
+
+    async def iterate(
+        self,
+        *,
+        campaign_id: str | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+        concurrency: int = 1,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> AsyncIterator[Customer]:
+        """Every customer, page by page (see :meth:`pages`)."""
+        pages = self.pages(
+            campaign_id=campaign_id,
+            page_size=page_size,
+            max_items=max_items,
+            concurrency=concurrency,
+            prefetch=prefetch,
+            timeout=timeout,
+        )
+        try:
+            async for page in pages:
+                for item in page.items:
+                    yield item
+        finally:
+            await pages.aclose()  # type: ignore[attr-defined]
+
+    async def get(self, customer_id: str, *, timeout: Timeout | None = None) -> Customer:
+        """``GET /v2/customer/<customer_id>``; unknown → ``NotFoundError``."""
+        require(customer_id=customer_id)
+        answer = await self._client._request(
+            "GET", f"/v2/customer/{quote(customer_id, safe='')}", _get, timeout=timeout
+        )
+        return answer.data
+
+    async def create(
+        self,
+        *,
+        campaign_id: str,
+        customer_code: str,
+        phone_number: str,
+        contract_number: str,
+        customer_name: str | None = None,
+        after_day: int | None = None,
+        timeout: Timeout | None = None,
+    ) -> CustomerCreated:
+        """``POST /v2/customer``: autodialed ``after_day`` days later (7 by default).
+
+        Not retried once the request may have reached the server (it would
+        create a duplicate).
+        """
+        require(
+            campaign_id=campaign_id,
+            customer_code=customer_code,
+            phone_number=phone_number,
+            contract_number=contract_number,
+        )
+        check_phone(phone_number, "phone_number")
+        if after_day is not None and after_day < 0:
+            raise ValidationError(f"after_day must be >= 0, got {after_day}")
+        body = NewCustomer(
+            campaign_id=campaign_id,
+            customer_name=customer_name,
+            customer_code=customer_code,
+            phone_number=phone_number,
+            contract_number=contract_number,
+            after_day=after_day,
+        )
+        return await self._client._request(
+            "POST", "/v2/customer", _created, json=body, timeout=timeout, idempotent=False
+        )

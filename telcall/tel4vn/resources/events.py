@@ -1,0 +1,92 @@
+"""Event-hook subscriptions (``/v1/event``)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from urllib.parse import quote
+
+import msgspec
+
+from ..._core.transport import Timeout
+from .._validation import check_event, require
+from ..models import EventCreated, EventDeleted, EventHook, EventHookList, EventName
+from ._base import AsyncResource
+
+__all__ = ("AsyncEvents",)
+
+_list = msgspec.json.Decoder(EventHookList)
+_created = msgspec.json.Decoder(EventCreated)
+_deleted = msgspec.json.Decoder(EventDeleted)
+
+
+class AsyncEvents(AsyncResource):
+    """Subscriptions that make the PBX POST call events to your ``callback_url``."""
+
+    async def list(self, *, timeout: Timeout | None = None) -> builtins.list[EventHook]:
+        """``GET /v1/event``: every subscription of the tenant."""
+        answer = await self._client._request("GET", "/v1/event", _list, timeout=timeout)
+        return answer.data
+
+    async def create(
+        self,
+        *,
+        callback_url: str,
+        event: EventName,
+        callback_apikey: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> EventCreated:
+        """``POST /v1/event``: subscribe ``callback_url`` to ``event``.
+
+        ``event`` must be ``hangup``, ``ringing``, ``answered`` or ``cdr``: the
+        server accepts other names but never fires them, so they are refused here.
+        """
+        require(callback_url=callback_url, event=event)
+        check_event(event)
+        body = {"callback_url": callback_url, "event": event}
+        if callback_apikey is not None:
+            body["callback_apikey"] = callback_apikey
+        return await self._client._request(
+            "POST", "/v1/event", _created, json=body, timeout=timeout, idempotent=False
+        )
+
+    async def delete(self, event_id: str, *, timeout: Timeout | None = None) -> EventDeleted:
+        """``DELETE /v1/event/<event_id>`` (the subscription's ``event_domain_uuid``)."""
+        require(event_id=event_id)
+        return await self._client._request(
+            "DELETE", f"/v1/event/{quote(event_id, safe='')}", _deleted, timeout=timeout
+        )
+
+    async def ensure(
+        self,
+        callback_url: str,
+        *,
+        events: Iterable[EventName],
+        apikey: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> builtins.list[EventHook]:
+        """Make the subscriptions of ``callback_url`` exactly ``events`` with ``apikey``.
+
+        Creates what is missing and deletes the rest (other events, another
+        apikey, duplicates); idempotent. Returns the subscriptions for the URL
+        afterwards.
+        """
+        require(callback_url=callback_url)
+        wanted = {check_event(event, "events") for event in events}
+        keep: set[str] = set()
+        for hook in await self.list(timeout=timeout):
+            if hook.callback_url != callback_url:
+                continue
+            matches = hook.event_name in wanted and (hook.callback_apikey or None) == apikey
+            if matches and hook.event_name not in keep:
+                keep.add(hook.event_name)
+            else:
+                await self.delete(hook.event_domain_uuid, timeout=timeout)
+        for event in sorted(wanted - keep):
+            await self.create(
+                callback_url=callback_url,
+                event=event,  # type: ignore[arg-type]
+                callback_apikey=apikey,
+                timeout=timeout,
+            )
+        return [h for h in await self.list(timeout=timeout) if h.callback_url == callback_url]

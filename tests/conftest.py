@@ -1,0 +1,3 @@
+"""Suite-wide configuration: pytester for the plugin tests."""
+
+pytest_plugins = ("pytester",)

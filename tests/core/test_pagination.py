@@ -1,0 +1,181 @@
+"""Pagination strategies as pure steps, and the page-driving generator."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from telcall._core.errors import ValidationError
+from telcall._core.pagination import (
+    OffsetPagination,
+    Page,
+    PageNumberPagination,
+    ScrollPagination,
+    check_paging,
+    iterate_pages,
+)
+
+
+class OffsetServer:
+    """An in-memory limit/offset listing that records what was asked."""
+
+    def __init__(self, total: int, delay: float = 0.0) -> None:
+        self.total = total
+        self.delay = delay
+        self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    async def fetch(self, params: dict[str, Any]) -> Page[int]:
+        self.requests.append(params)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            # Later pages answer faster, so in-order yielding is really exercised.
+            offset, limit = int(params.get("offset", 0)), int(params["limit"])
+            await asyncio.sleep(self.delay * (1 + (self.total - offset) / max(self.total, 1)))
+            items = list(range(offset, min(offset + limit, self.total)))
+            return Page(items, total=self.total, limit=limit, offset=offset)
+        finally:
+            self.in_flight -= 1
+
+
+async def collect(pages: Any) -> list[int]:
+    return [item async for page in pages for item in page.items]
+
+
+def test_offset_next_params() -> None:
+    """Offsets advance by the items received and stop at total."""
+    strategy = OffsetPagination()
+    page = Page([1, 2], total=5, limit=2, offset=0)
+    assert strategy.next_params(page, {"limit": 2, "offset": 0}) == {"limit": 2, "offset": 2}
+    last = Page([5], total=5, limit=2, offset=4)
+    assert strategy.next_params(last, {"limit": 2, "offset": 4}) is None
+
+
+def test_offset_without_total_stops_on_short_page() -> None:
+    """Without total, a page shorter than the limit is the last."""
+    strategy = OffsetPagination()
+    assert strategy.next_params(Page([1]), {"limit": 2, "offset": 0}) is None
+    assert strategy.next_params(Page([1, 2]), {"limit": 2, "offset": 0}) == {
+        "limit": 2,
+        "offset": 2,
+    }
+
+
+def test_page_number_follows_has_more() -> None:
+    """Page-number listings stop when the provider says there is no next page."""
+    strategy = PageNumberPagination()
+    assert strategy.next_params(Page([1], has_more=True), {"page": 1, "size": 1}) == {
+        "page": 2,
+        "size": 1,
+    }
+    assert strategy.next_params(Page([1], has_more=False), {"page": 1, "size": 1}) is None
+
+
+def test_scroll_prefers_scroll_id_then_offsets() -> None:
+    """Scroll follows scroll_id, falls back to offsets, and stops on an empty page."""
+    strategy = ScrollPagination()
+    params = {"limit": 2}
+    assert strategy.next_params(Page([1, 2], next_cursor="abc"), params) == {
+        "limit": 2,
+        "scroll_id": "abc",
+    }
+    fallback = Page([1, 2], total=10, limit=2, offset=0)
+    assert strategy.next_params(fallback, params) == {"limit": 2, "offset": 2}
+    assert strategy.next_params(Page([], next_cursor="abc"), params) is None
+    assert strategy.next_params(Page([1, 2]), params) is None
+
+
+async def test_sequential_reads_everything_in_order() -> None:
+    """Plain iteration yields every item once, in order."""
+    server = OffsetServer(25)
+    items = await collect(iterate_pages(server.fetch, OffsetPagination(), {"limit": 10}))
+    assert items == list(range(25))
+    assert len(server.requests) == 3
+
+
+async def test_max_items_stops_early() -> None:
+    """max_items trims the last page and sends no further request."""
+    server = OffsetServer(100)
+    items = await collect(
+        iterate_pages(server.fetch, OffsetPagination(), {"limit": 10}, max_items=15)
+    )
+    assert items == list(range(15))
+    assert len(server.requests) == 2
+
+
+async def test_breaking_after_first_page_sends_one_request() -> None:
+    """Closing the generator after page one means exactly one request."""
+    server = OffsetServer(100)
+    pages = iterate_pages(server.fetch, OffsetPagination(), {"limit": 10})
+    async for _ in pages:
+        break
+    await pages.aclose()  # type: ignore[attr-defined]
+    assert len(server.requests) == 1
+
+
+async def test_concurrent_pages_come_back_in_order_and_bounded() -> None:
+    """With concurrency=4 pages are fetched in parallel, yielded in order, at most 4 held."""
+    server = OffsetServer(1000, delay=0.002)
+    pages = iterate_pages(
+        server.fetch, OffsetPagination(), {"limit": 50, "offset": 0}, concurrency=4
+    )
+    items = await collect(pages)
+    assert items == list(range(1000))
+    assert server.max_in_flight == 3  # first page alone, then 3 more while one is held
+    assert len(server.requests) == 20
+
+
+async def test_concurrent_pages_respect_max_items() -> None:
+    """max_items works with concurrent pages too."""
+    server = OffsetServer(1000)
+    pages = iterate_pages(
+        server.fetch, OffsetPagination(), {"limit": 50, "offset": 0}, concurrency=3, max_items=120
+    )
+    assert await collect(pages) == list(range(120))
+
+
+async def test_prefetch_overlaps_the_next_request() -> None:
+    """With prefetch=1 page k+1 is requested before the caller finishes page k."""
+    server = OffsetServer(30)
+    pages = iterate_pages(server.fetch, OffsetPagination(), {"limit": 10}, prefetch=1)
+    first = await pages.__anext__()  # type: ignore[attr-defined]
+    await asyncio.sleep(0)
+    assert first.items == list(range(10))
+    assert len(server.requests) == 2
+    await pages.aclose()  # type: ignore[attr-defined]
+
+
+async def test_closing_cancels_in_flight_pages() -> None:
+    """Closing early cancels prefetched and concurrent fetches instead of leaking them."""
+    server = OffsetServer(1000, delay=0.05)
+    pages = iterate_pages(
+        server.fetch, OffsetPagination(), {"limit": 10, "offset": 0}, concurrency=5
+    )
+    await pages.__anext__()  # type: ignore[attr-defined]
+    await pages.aclose()  # type: ignore[attr-defined]
+    await asyncio.sleep(0)
+    assert server.in_flight == 0
+    leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"page_size": 0}, id="page-size-zero"),
+        pytest.param({"page_size": 5000}, id="page-size-too-big"),
+        pytest.param({"max_items": -1}, id="negative-max-items"),
+        pytest.param({"concurrency": 0}, id="zero-concurrency"),
+        pytest.param({"prefetch": 2}, id="prefetch-two"),
+    ],
+)
+def test_check_paging_rejects_bad_arguments(kwargs: dict[str, int]) -> None:
+    """Bad paging arguments raise ValidationError."""
+    args = {"page_size": 10, "max_items": None, "concurrency": 1, "prefetch": 0}
+    args.update(kwargs)
+    with pytest.raises(ValidationError):
+        check_paging(max_page_size=1000, **args)  # type: ignore[arg-type]

@@ -1,0 +1,107 @@
+"""CDR listings over real HTTP: scroll, offset fallback, concurrency, prefetch, early exit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from telcall import AsyncTel4vnClient, CallRecord
+from telcall.simulator import Tel4vnSimulator
+from telcall.tel4vn import FlexCdr
+
+Factory = Callable[..., Awaitable[Tel4vnSimulator]]
+
+
+def cdr_requests(sim: Tel4vnSimulator) -> int:
+    """How many CDR list requests the server saw."""
+    return sim.count("GET", "/v2/cdr")
+
+
+async def test_scroll_by_scroll_id(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator
+) -> None:
+    """iterate() follows scroll_id to the end and yields every record once, in order."""
+    ids = [c.cdr_id async for c in client.cdrs.iterate(page_size=100)]
+    assert ids == list(tel4vn_simulator.cdr_ids())
+    followups = [r for r in tel4vn_simulator.requests if r.query.get("scroll_id")]
+    assert len(followups) == 10  # ten more requests: nine pages and the empty end
+
+
+async def test_scroll_falls_back_to_offsets(tel4vn_simulator_factory: Factory) -> None:
+    """When scroll answers carry limit/offset/total instead of a scroll_id, offsets continue."""
+    sim = await tel4vn_simulator_factory(cdrs=450, scroll_style="offset")
+    async with AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key) as client:
+        ids = [c.cdr_id async for c in client.cdrs.iterate(page_size=100)]
+    assert ids == list(sim.cdr_ids())
+    offsets = [r.query.get("offset") for r in sim.requests if r.path == "/v2/cdr"]
+    assert offsets == [None, "100", "200", "300", "400"]
+
+
+async def test_break_after_first_page_sends_no_further_request(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator
+) -> None:
+    """Breaking out early means exactly one CDR request, and the generator is closed."""
+    iterator = client.cdrs.iterate(page_size=50)
+    async for _ in iterator:
+        break
+    await iterator.aclose()  # type: ignore[attr-defined]
+    await asyncio.sleep(0.05)
+    assert cdr_requests(tel4vn_simulator) == 1
+
+
+async def test_max_items(client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator) -> None:
+    """max_items stops at that many records with no extra request."""
+    records = [c async for c in client.cdrs.iterate(page_size=100, max_items=250)]
+    assert len(records) == 250
+    assert cdr_requests(tel4vn_simulator) == 3
+
+
+@pytest.mark.parametrize("concurrency", [2, 4, 8])
+async def test_concurrent_offset_pages_in_order(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator, concurrency: int
+) -> None:
+    """Offset pages fetched concurrently come back in server order, each record once."""
+    ids = [
+        c.cdr_id
+        async for c in client.cdrs.iterate(
+            pagination="offset", page_size=64, concurrency=concurrency
+        )
+    ]
+    assert ids == list(tel4vn_simulator.cdr_ids())
+
+
+async def test_prefetch_reads_everything(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator
+) -> None:
+    """prefetch=1 changes timing, not results."""
+    ids = [c.cdr_id async for c in client.cdrs.iterate(page_size=100, prefetch=1)]
+    assert ids == list(tel4vn_simulator.cdr_ids())
+
+
+async def test_date_window_filters(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator
+) -> None:
+    """A start/end window returns exactly the server's records in it."""
+    start = "2026-11-02 00:00:00"
+    end = "2026-11-03 00:00:00"
+    records = [
+        c.to_call_record() async for c in client.cdrs.iterate(start_date=start, end_date=end)
+    ]
+    assert records
+    assert all(isinstance(r, CallRecord) for r in records)
+    first = records[0].started_at
+    assert first is not None
+    assert first.strftime("%Y-%m-%d") == "2026-11-02"
+
+
+async def test_flex_and_mixed_mappings(tel4vn_simulator_factory: Factory) -> None:
+    """The auto mapping decodes flex pages and pages mixing both shapes."""
+    for mapping in ("flex", "mixed"):
+        sim = await tel4vn_simulator_factory(cdrs=300, mapping=mapping)
+        async with AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key) as client:
+            records = [c async for c in client.cdrs.iterate(page_size=100)]
+        assert [c.cdr_id for c in records] == list(sim.cdr_ids())
+        assert any(isinstance(c, FlexCdr) for c in records)
+        assert all(c.to_call_record().provider == "tel4vn" for c in records)

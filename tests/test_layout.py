@@ -1,0 +1,63 @@
+"""House rules: the public face is complete and the import graph stays layered."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import telcall
+
+PACKAGE = Path(telcall.__file__).parent
+PROVIDERS = ("tel4vn", "omicall", "aicallcenter")
+
+
+def imports_of(path: Path) -> set[str]:
+    """Absolute module names a file imports (relative imports resolved)."""
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    package = module.rsplit(".", 1)[0] if path.name != "__init__.py" else module
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                name = ".".join(base + ([node.module] if node.module else []))
+            else:
+                name = node.module or ""
+            found.add(name)
+    return found
+
+
+def test_core_imports_no_provider() -> None:
+    """telcall._core never imports a provider package."""
+    for path in (PACKAGE / "_core").rglob("*.py"):
+        for name in imports_of(path):
+            for provider in PROVIDERS:
+                assert not name.startswith(f"telcall.{provider}"), (path, name)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_providers_do_not_import_each_other(provider: str) -> None:
+    """A provider package imports no other provider."""
+    folder = PACKAGE / provider
+    if not folder.exists():
+        pytest.skip(f"{provider} not present")
+    others = [p for p in PROVIDERS if p != provider]
+    for path in folder.rglob("*.py"):
+        for name in imports_of(path):
+            for other in others:
+                assert not name.startswith(f"telcall.{other}"), (path, name)
+
+
+def test_all_is_complete_and_importable() -> None:
+    """Every name in telcall.__all__ exists, and every public attribute is listed."""
+    for name in telcall.__all__:
+        assert hasattr(telcall, name), name
+    public = {n for n in vars(telcall) if not n.startswith("_")} - {"annotations"}
+    modules = {n for n in public if type(getattr(telcall, n)).__name__ == "module"}
+    assert public - modules - set(telcall.__all__) == set()
+    assert isinstance(telcall.__all__, tuple)
