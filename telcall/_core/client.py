@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar
 import aiohttp
 import msgspec
 
-from .auth import TokenProvider
+from .auth import CachedToken, StaticToken, TokenProvider
 from .errors import (
     APIError,
     AuthenticationError,
@@ -29,7 +29,7 @@ from .errors import (
     snippet,
 )
 from .records import resolve_tz
-from .redaction import redact_url
+from .redaction import mask, redact_url
 from .retry import RetryPolicy, parse_retry_after
 from .transport import Response, Timeout, Transport
 
@@ -102,15 +102,27 @@ def env_or(value: str | None, name: str) -> str | None:
 
 
 class AsyncBaseClient:
-    """Shared machinery of the provider clients; not used directly."""
+    """Shared machinery of the provider clients; not used directly.
+
+    A provider sets the class attributes below and implements
+    :meth:`_fetch_token`; the constructor resolves settings from arguments or
+    ``<env_prefix>_BASE_URL`` / ``_<SECRET_NAME>`` / ``_<TOKEN_NAME>``.
+    """
 
     provider: ClassVar[str] = ""
+    #: Prefix of the environment variables, e.g. ``TELCALL_TEL4VN``.
+    env_prefix: ClassVar[str] = ""
+    #: Constructor names of the long-lived secret and of a ready-made token.
+    secret_name: ClassVar[str] = "api_key"
+    token_name: ClassVar[str] = "token"
+    default_base_url: ClassVar[str | None] = None
 
     def __init__(
         self,
         *,
-        base_url: str,
-        tokens: TokenProvider | None,
+        base_url: str | None,
+        secret: str | None,
+        token: str | None,
         timeout: Timeout | None,
         max_retries: int,
         deadline: float | None,
@@ -118,12 +130,30 @@ class AsyncBaseClient:
         session: aiohttp.ClientSession | None,
         pool_limit: int,
     ) -> None:
+        prefix = self.env_prefix
+        base_url = env_or(base_url, f"{prefix}_BASE_URL") or self.default_base_url
+        secret = env_or(secret, f"{prefix}_{self.secret_name.upper()}")
+        token = env_or(token, f"{prefix}_{self.token_name.upper()}")
+        if not base_url:
+            raise ValidationError(f"base_url is required (or set {prefix}_BASE_URL)")
         if not base_url.startswith(("http://", "https://")):
             raise ValidationError(f"base_url must start with http:// or https://, got {base_url!r}")
         if max_retries < 0:
             raise ValidationError("max_retries must be >= 0")
+        self._tokens: TokenProvider
+        if token:
+            self._tokens = StaticToken(token)
+        elif secret:
+            self._tokens = CachedToken(self._fetch_token)
+        else:
+            secret_env = f"{prefix}_{self.secret_name.upper()}"
+            token_env = f"{prefix}_{self.token_name.upper()}"
+            raise ValidationError(
+                f"{self.secret_name} or {self.token_name} is required "
+                f"(or set {secret_env} / {token_env})"
+            )
+        self._secret = secret
         self.tz: tzinfo = resolve_tz(tz)
-        self._tokens = tokens
         self._transport = Transport(
             provider=self.provider,
             base_url=base_url,
@@ -132,6 +162,22 @@ class AsyncBaseClient:
             deadline=deadline,
             pool_limit=pool_limit,
             session=session,
+        )
+        self._remember_secret(secret)
+        self._remember_secret(token)
+
+    async def _fetch_token(self) -> tuple[str, float | None]:
+        """A new token from the secret, and its lifetime in seconds (None: until refused)."""
+        raise NotImplementedError
+
+    def _no_token(self, method: str, path: str) -> AuthenticationError:
+        """The error for a token endpoint that answered success without a token."""
+        return AuthenticationError(
+            "the token endpoint returned no token",
+            provider=self.provider,
+            status=200,
+            method=method,
+            url=redact_url(self.base_url + path),
         )
 
     @property
@@ -160,7 +206,10 @@ class AsyncBaseClient:
         await self.aclose()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
+        return (
+            f"{type(self).__name__}(base_url={redact_url(self.base_url)!r}, "
+            f"{self.secret_name}={mask(self._secret)})"
+        )
 
     def _remember_secret(self, value: str | None) -> None:
         if value:
@@ -260,7 +309,7 @@ class AsyncBaseClient:
             query = dict(params) if params is not None else None
             body = json
             token = None
-            if auth and self._tokens is not None:
+            if auth:
                 token = await self._tokens.get()
                 self._remember_secret(token)
                 query, body = self._authorize(token, headers, query, body)
@@ -276,11 +325,6 @@ class AsyncBaseClient:
             try:
                 return self._decode(response, decoder)
             except AuthenticationError:
-                if (
-                    token is None
-                    or renewed
-                    or self._tokens is None
-                    or not self._tokens.invalidate(token)
-                ):
+                if token is None or renewed or not self._tokens.invalidate(token):
                     raise
                 renewed = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 from .errors import ValidationError
@@ -181,7 +181,7 @@ async def iterate_pages(
     max_items: int | None = None,
     concurrency: int = 1,
     prefetch: int = 0,
-) -> AsyncIterator[Page[T]]:
+) -> AsyncGenerator[Page[T], None]:
     """Yield pages in order until the strategy says done or ``max_items`` is reached.
 
     With ``concurrency > 1`` and a strategy that can list every remaining
@@ -207,7 +207,7 @@ async def iterate_pages(
                         yield out
                 finally:
                     # `async for` does not close the inner generator when we are closed.
-                    await ordered.aclose()  # type: ignore[attr-defined]
+                    await ordered.aclose()
                 return
         while True:
             if remaining is not None:
@@ -237,7 +237,7 @@ async def _in_order(
     plan: list[Params],
     concurrency: int,
     remaining: int | None,
-) -> AsyncIterator[Page[T]]:
+) -> AsyncGenerator[Page[T], None]:
     """Fetch ``plan`` with at most ``concurrency`` pages in flight or held; yield in order."""
     pending: deque[asyncio.Task[Page[T]]] = deque()
     requests = iter(plan)

@@ -9,6 +9,7 @@ the many spellings of a status or direction onto one enum.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -31,6 +32,9 @@ __all__ = (
 )
 
 DEFAULT_TZ: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# Vietnamese mobile prefixes (03x, 05x, 07x, 08x, 09x) + 8 digits; hotlines (1900…, 028…) differ.
+_MOBILE = re.compile(r"^0[35789]\d{8}$")
 
 
 class Direction(enum.StrEnum):
@@ -127,20 +131,34 @@ def direction_from_text(value: str | None) -> Direction:
     return _DIRECTION_WORDS.get(value.strip().lower(), Direction.UNKNOWN)
 
 
+def _digits(number: str | None) -> str:
+    return (number or "").strip().lstrip("+")
+
+
 def _is_external(number: str | None) -> bool:
     # Extensions are short (101, 5001); hotlines and mobiles have 8+ digits.
-    return bool(number) and len(number.strip().lstrip("+")) >= 8  # type: ignore[union-attr]
+    return len(_digits(number)) >= 8
+
+
+def _is_mobile(number: str | None) -> bool:
+    digits = _digits(number)
+    if digits.startswith("84"):
+        digits = "0" + digits[2:]
+    return _MOBILE.match(digits) is not None
 
 
 def guess_direction(from_number: str | None, to_number: str | None) -> Direction:
     """Infer a direction from the two numbers when the provider gave none we can read.
 
     TEL4VN's default mapping sometimes sends an undocumented integer; the
-    numbers are a more trustworthy witness than guessing what the integer means.
+    numbers are a more trustworthy witness than guessing what the integer
+    means. A customer's mobile calling a hotline is inbound; a hotline or an
+    extension calling out is outbound; extension to extension is local.
     """
     src, dst = _is_external(from_number), _is_external(to_number)
     if src and dst:
-        # A hotline calling a mobile is how outbound calls appear in CDRs.
+        if _is_mobile(from_number) and not _is_mobile(to_number):
+            return Direction.INBOUND
         return Direction.OUTBOUND
     if src:
         return Direction.INBOUND

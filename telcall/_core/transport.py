@@ -15,6 +15,7 @@ import platform
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import msgspec
@@ -26,6 +27,7 @@ from .retry import RetryPolicy, parse_retry_after
 
 __all__ = (
     "DEFAULT_TIMEOUT",
+    "RedactedUrl",
     "Response",
     "Timeout",
     "Transport",
@@ -54,19 +56,50 @@ def to_client_timeout(timeout: Timeout | None) -> aiohttp.ClientTimeout | None:
     return aiohttp.ClientTimeout(total=float(timeout), connect=min(float(timeout), 5.0))
 
 
+class RedactedUrl:
+    """A request URL whose redacted text is built only if someone prints it.
+
+    Most requests succeed without being logged, so the hot path skips the
+    query encoding and redaction entirely.
+    """
+
+    __slots__ = ("_query", "_text", "_url")
+
+    def __init__(self, url: str, query: Mapping[str, str] | None = None) -> None:
+        self._url = url
+        self._query = query
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            full = self._url + ("?" + urlencode(self._query) if self._query else "")
+            self._text = redact_url(full)
+        return self._text
+
+
 class Response:
     """A finished HTTP exchange: status, headers and the whole body as bytes."""
 
-    __slots__ = ("content", "headers", "method", "status", "url")
+    __slots__ = ("_url", "content", "headers", "method", "status")
 
     def __init__(
-        self, status: int, headers: Mapping[str, str], content: bytes, method: str, url: str
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        content: bytes,
+        method: str,
+        url: str | RedactedUrl,
     ) -> None:
         self.status = status
         self.headers = headers
         self.content = content
         self.method = method
-        self.url = url  # already redacted
+        self._url = url if isinstance(url, RedactedUrl) else RedactedUrl(url)
+
+    @property
+    def url(self) -> str:
+        """The request URL with credentials redacted."""
+        return str(self._url)
 
     @property
     def content_type(self) -> str:
@@ -157,10 +190,11 @@ class Transport:
         req_headers = dict(headers or {})
         if data is not None:
             req_headers["Content-Type"] = "application/json"
-        shown_url = redact_url(url + ("?" + _query_string(query) if query else ""))
+        shown_url = RedactedUrl(url, query)
         client_timeout = to_client_timeout(timeout) or self.timeout
         loop = asyncio.get_running_loop()
         stop_at = None if self.deadline is None else loop.time() + self.deadline
+        debug = logger.isEnabledFor(logging.DEBUG)
         attempt = 0
         while True:
             attempt += 1
@@ -172,7 +206,7 @@ class Transport:
                         f"deadline of {self.deadline:g} s exceeded",
                         provider=self.provider,
                         method=method,
-                        url=shown_url,
+                        url=str(shown_url),
                     )
                 total = client_timeout.total
                 attempt_timeout = aiohttp.ClientTimeout(
@@ -182,7 +216,8 @@ class Transport:
                     sock_connect=client_timeout.sock_connect,
                 )
             started = time.perf_counter()
-            logger.debug("%s %s (attempt %d)", method, shown_url, attempt)
+            if debug:
+                logger.debug("%s %s (attempt %d)", method, shown_url, attempt)
             try:
                 async with session.request(
                     method,
@@ -195,7 +230,9 @@ class Transport:
                     content = await resp.read()
                     response = Response(resp.status, resp.headers, content, method, shown_url)
             except (TimeoutError, aiohttp.ClientError) as exc:
-                error, sent = _transport_error(exc, self.provider, method, shown_url, self.secrets)
+                error, sent = _transport_error(
+                    exc, self.provider, method, str(shown_url), self.secrets
+                )
                 if not self.retry.should_retry(
                     attempt, status=None, sent=sent, idempotent=idempotent
                 ):
@@ -203,14 +240,15 @@ class Transport:
                 wait = self.retry.delay(attempt)
                 reason = error.message
             else:
-                logger.debug(
-                    "%s %s -> %d (%d bytes, %.1f ms)",
-                    method,
-                    shown_url,
-                    response.status,
-                    len(content),
-                    (time.perf_counter() - started) * 1000,
-                )
+                if debug:
+                    logger.debug(
+                        "%s %s -> %d (%d bytes, %.1f ms)",
+                        method,
+                        shown_url,
+                        response.status,
+                        len(content),
+                        (time.perf_counter() - started) * 1000,
+                    )
                 if not self.retry.should_retry(
                     attempt, status=response.status, sent=True, idempotent=idempotent
                 ):
@@ -226,7 +264,7 @@ class Transport:
                     f"deadline of {self.deadline:g} s would pass before retry ({reason})",
                     provider=self.provider,
                     method=method,
-                    url=shown_url,
+                    url=str(shown_url),
                 )
             logger.info(
                 "retrying %s %s in %.2f s (attempt %d of %d): %s",
@@ -244,10 +282,6 @@ def _query_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _query_string(query: Mapping[str, str]) -> str:
-    return "&".join(f"{k}={v}" for k, v in query.items())
 
 
 def _transport_error(

@@ -17,11 +17,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from telcall.simulator._aicallcenter import AICallCenterSimulator as AICallCenterSimulator
     from telcall.simulator._base import (
         RecordedRequest as RecordedRequest,
         SimulatorBase as SimulatorBase,
     )
     from telcall.simulator._data import VN as VN, cdr_page_bytes as cdr_page_bytes
+    from telcall.simulator._delivery import (
+        DeliveryAttempt as DeliveryAttempt,
+        DeliveryOptions as DeliveryOptions,
+    )
     from telcall.simulator._faults import (
         HTML_502_BODY as HTML_502_BODY,
         Delay as Delay,
@@ -31,15 +36,20 @@ if TYPE_CHECKING:
         ScriptedFault as ScriptedFault,
         Truncate as Truncate,
     )
+    from telcall.simulator._omicall import OmicallSimulator as OmicallSimulator
     from telcall.simulator._serve import serve as serve
     from telcall.simulator._tel4vn import Tel4vnSimulator as Tel4vnSimulator
 
 __all__ = (
     "HTML_502_BODY",
     "VN",
+    "AICallCenterSimulator",
     "Delay",
+    "DeliveryAttempt",
+    "DeliveryOptions",
     "Drop",
     "Faults",
+    "OmicallSimulator",
     "RecordedRequest",
     "Reply",
     "ScriptedFault",
@@ -51,10 +61,14 @@ __all__ = (
 )
 
 _HOMES = {
+    "AICallCenterSimulator": "_aicallcenter",
+    "OmicallSimulator": "_omicall",
     "RecordedRequest": "_base",
     "SimulatorBase": "_base",
     "VN": "_data",
     "cdr_page_bytes": "_data",
+    "DeliveryAttempt": "_delivery",
+    "DeliveryOptions": "_delivery",
     "HTML_502_BODY": "_faults",
     "Delay": "_faults",
     "Drop": "_faults",

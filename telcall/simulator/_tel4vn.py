@@ -27,7 +27,10 @@ Shapes follow the provider's documented samples. Decisions where the documents a
   extensions that are not registered. `/v2/customer/user/<id>/status` is served too.
 - Customers: `POST /v2/customer` answers HTTP 201; any `campaign_id` is accepted; missing fields
   answer `{<field>: "is required"}` entries. The list's `limit` defaults to 50.
-- Webhook subscriptions are stored and listed, but the simulator does not call them.
+- Webhook subscriptions are stored and listed. With `deliver_events=True` the simulator also
+  calls them: every successful click-to-call becomes an answered outbound call whose events are
+  POSTed in the background (its `call_id` is the one click-to-call returned), and
+  `simulate_call()` / `emit_events()` deliver on demand; see `telcall.simulator._delivery`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping as AbcMapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -56,6 +59,13 @@ from telcall.simulator._data import (
     Key,
     Mapping,
     format_vn,
+)
+from telcall.simulator._delivery import (
+    CallDirection,
+    DeliveryAttempt,
+    DeliveryOptions,
+    EventDelivery,
+    call_events,
 )
 from telcall.simulator._faults import Faults
 
@@ -110,9 +120,17 @@ class Tel4vnSimulator(SimulatorBase):
         busy_extensions: Iterable[str] = ("102",),
         live_call_ttl: float = 60.0,
         record_requests: bool = True,
+        deliver_events: bool = False,
+        delivery: DeliveryOptions | None = None,
     ) -> None:
-        """Configure the simulator; it listens once started (`async with` or `start()`)."""
+        """Configure the simulator; it listens once started (`async with` or `start()`).
+
+        `deliver_events` makes it POST call events to the stored subscriptions, as `delivery`
+        says (retries, duplicates, reordering; see `DeliveryOptions`).
+        """
         super().__init__(seed=seed, faults=faults, port=port, record_requests=record_requests)
+        if delivery is not None and not deliver_events:
+            raise ValueError("delivery options need deliver_events=True")
         if scroll_style not in ("scroll_id", "offset"):
             raise ValueError(f"unknown scroll_style {scroll_style!r}")
         self.store = CdrStore(cdrs, seed=seed, mapping=mapping, start=start, end=end)
@@ -141,6 +159,13 @@ class Tel4vnSimulator(SimulatorBase):
         self._cursors: dict[str, _Cursor] = {}
         self._pages_served = 0
         self._totals: dict[tuple[int | None, int | None, CdrFilter, int], int] = {}
+        self._delivery = (
+            EventDelivery(
+                delivery or DeliveryOptions(), seed=seed, subscriptions=lambda: self.events
+            )
+            if deliver_events
+            else None
+        )
 
     # -- public helpers for tests ------------------------------------------------------------
 
@@ -163,6 +188,79 @@ class Tel4vnSimulator(SimulatorBase):
     def expire_tokens(self) -> None:
         """Invalidate every issued token: the next authenticated call gets 401."""
         self._tokens.clear()
+
+    @property
+    def deliveries(self) -> list[DeliveryAttempt]:
+        """Every event-hook delivery attempt so far, in the order they ended."""
+        return [] if self._delivery is None else self._delivery.log
+
+    async def simulate_call(
+        self,
+        *,
+        direction: CallDirection = "outbound",
+        answered: bool = True,
+        extensions: str | Sequence[str] = "101",
+        phone: str = "0899888999",
+        hotline: str = "19001919",
+        call_id: str | None = None,
+        status: str | None = None,
+        ring_seconds: int = 5,
+        talk_seconds: int = 30,
+        application: str = "",
+        ref_id: str = "",
+    ) -> list[dict[str, Any]]:
+        """Deliver one call's events to the subscriptions; return the payloads, in call order.
+
+        Waits until every delivery (retries and duplicates included) is over. An inbound call
+        may ring several `extensions` in turn; the last one answers when `answered`. `status`
+        is the cdr event's status (default `ANSWERED` or `NO-ANSWERED`).
+        """
+        if self._delivery is None:
+            raise RuntimeError("event delivery is off: construct the simulator with deliver_events")
+        legs = (extensions,) if isinstance(extensions, str) else tuple(extensions)
+        payloads = call_events(
+            new_id=self._delivery.new_id,
+            call_id=call_id or self._delivery.new_id(),
+            direction=direction,
+            extensions=legs,
+            phone=phone,
+            answered=answered,
+            status=status,
+            hotline=hotline,
+            domain=_DOMAIN,
+            # The call has just ended: every event is delivered at once.
+            started=int(time.time()) - ring_seconds * len(legs) - (talk_seconds if answered else 0),
+            ring_seconds=ring_seconds,
+            talk_seconds=talk_seconds,
+            application=application,
+            ref_id=ref_id,
+        )
+        await self._delivery.emit(payloads)
+        return payloads
+
+    async def emit_events(self, payloads: Iterable[AbcMapping[str, Any]]) -> None:
+        """POST arbitrary event payloads to the subscriptions matching their `state`, in order."""
+        if self._delivery is None:
+            raise RuntimeError("event delivery is off: construct the simulator with deliver_events")
+        await self._delivery.emit(list(payloads))
+
+    async def wait_for_deliveries(self) -> None:
+        """Wait until the deliveries started in the background (click-to-call) are over."""
+        if self._delivery is not None:
+            await self._delivery.wait()
+
+    async def start(self) -> None:
+        """Start listening (and open the event-delivery session)."""
+        await super().start()
+        # After the server: a failed start must not leave an open session behind.
+        if self._delivery is not None:
+            await self._delivery.start()
+
+    async def aclose(self) -> None:
+        """Cancel and await pending event deliveries, then stop the server."""
+        if self._delivery is not None:
+            await self._delivery.aclose()
+        await super().aclose()
 
     @property
     def live_calls(self) -> list[dict[str, Any]]:
@@ -426,21 +524,46 @@ class Tel4vnSimulator(SimulatorBase):
 
     # -- click-to-call and live calls ----------------------------------------------------------
 
-    def _dial(self, ext: str, phone: str) -> tuple[str, str] | str:
+    def _dial(
+        self, ext: str, phone: str, hotline: str = "", ref_id: str = ""
+    ) -> tuple[str, str] | str:
         """Place a call from `ext` to `phone`: ("fail", error) or the new call id."""
         if ext not in self.extensions:
             return "fail", "USER_NOT_REGISTERED"
         if ext in self.busy_extensions:
             return "fail", "USER_BUSY"
-        return self._add_call(
-            ext, phone, "outbound", int(time.time()), time.monotonic() + self.live_call_ttl
-        )
+        now = int(time.time())
+        call_id = self._add_call(ext, phone, "outbound", now, time.monotonic() + self.live_call_ttl)
+        if self._delivery is not None:
+            delivery = self._delivery
+            ring, talk = delivery.rng.randint(2, 15), delivery.rng.randint(5, 300)
+            delivery.spawn(
+                call_events(
+                    new_id=delivery.new_id,
+                    call_id=call_id,
+                    direction="outbound",
+                    extensions=(ext,),
+                    phone=phone,
+                    answered=True,
+                    status=None,
+                    hotline=hotline,
+                    domain=_DOMAIN,
+                    started=now - ring - talk,
+                    ring_seconds=ring,
+                    talk_seconds=talk,
+                    application="click2call",
+                    ref_id=ref_id,
+                )
+            )
+        return call_id
 
     async def _click2call_get(self, request: web.Request) -> web.Response:
         ext, phone = request.query.get("ext"), request.query.get("phone")
         if not ext or not phone:
             raise _bad("ext and phone are required")
-        result = self._dial(ext, phone)
+        result = self._dial(
+            ext, phone, request.query.get("hotline", ""), request.query.get("customer_id", "")
+        )
         if isinstance(result, str):
             return json_response({"status": "success", "call_id": result})
         if request.path.endswith("/async"):
@@ -454,7 +577,7 @@ class Tel4vnSimulator(SimulatorBase):
         agent, mobile = body.get("agent"), body.get("mobile")
         if not agent or not mobile:
             raise _bad("agent and mobile are required")
-        result = self._dial(str(agent), str(mobile))
+        result = self._dial(str(agent), str(mobile), ref_id=str(body.get("id") or ""))
         if isinstance(result, str):
             return json_response({"code": "0", "call_id": result, "status": "success"})
         error = result[1]

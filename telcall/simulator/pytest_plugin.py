@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import pytest
 
 if TYPE_CHECKING:
+    from telcall.simulator._aicallcenter import AICallCenterSimulator
+    from telcall.simulator._omicall import OmicallSimulator
     from telcall.simulator._tel4vn import Tel4vnSimulator
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -27,9 +29,18 @@ def _async_fixture(func: _F) -> _F:
     return cast("_F", fixture(func))
 
 
-__all__ = ("tel4vn_simulator", "tel4vn_simulator_factory")
+__all__ = (
+    "aicallcenter_simulator",
+    "aicallcenter_simulator_factory",
+    "omicall_simulator",
+    "omicall_simulator_factory",
+    "tel4vn_simulator",
+    "tel4vn_simulator_factory",
+)
 
 Tel4vnFactory = Callable[..., Awaitable["Tel4vnSimulator"]]
+OmicallFactory = Callable[..., Awaitable["OmicallSimulator"]]
+AICallCenterFactory = Callable[..., Awaitable["AICallCenterSimulator"]]
 
 
 @_async_fixture
@@ -50,6 +61,64 @@ async def tel4vn_simulator_factory() -> AsyncIterator[Tel4vnFactory]:
 
     async def factory(**kwargs: Any) -> Tel4vnSimulator:
         sim = Tel4vnSimulator(**kwargs)
+        await sim.start()
+        started.append(sim)
+        return sim
+
+    try:
+        yield factory
+    finally:
+        for sim in reversed(started):
+            await sim.aclose()
+
+
+@_async_fixture
+async def omicall_simulator() -> AsyncIterator[OmicallSimulator]:
+    """A running OMICall simulator: 2,000 calls over 91 days, 25 contacts, seed 1."""
+    from telcall.simulator._omicall import OmicallSimulator
+
+    async with OmicallSimulator(seed=1) as sim:
+        yield sim
+
+
+@_async_fixture
+async def omicall_simulator_factory() -> AsyncIterator[OmicallFactory]:
+    """`sim = await factory(**OmicallSimulator kwargs)`: running simulators closed at teardown."""
+    from telcall.simulator._omicall import OmicallSimulator
+
+    started: list[OmicallSimulator] = []
+
+    async def factory(**kwargs: Any) -> OmicallSimulator:
+        sim = OmicallSimulator(**kwargs)
+        await sim.start()
+        started.append(sim)
+        return sim
+
+    try:
+        yield factory
+    finally:
+        for sim in reversed(started):
+            await sim.aclose()
+
+
+@_async_fixture
+async def aicallcenter_simulator() -> AsyncIterator[AICallCenterSimulator]:
+    """A running AI Call Center simulator: three campaigns of 120 calls, seed 1."""
+    from telcall.simulator._aicallcenter import AICallCenterSimulator
+
+    async with AICallCenterSimulator(seed=1) as sim:
+        yield sim
+
+
+@_async_fixture
+async def aicallcenter_simulator_factory() -> AsyncIterator[AICallCenterFactory]:
+    """`sim = await factory(**AICallCenterSimulator kwargs)`: running simulators, closed after."""
+    from telcall.simulator._aicallcenter import AICallCenterSimulator
+
+    started: list[AICallCenterSimulator] = []
+
+    async def factory(**kwargs: Any) -> AICallCenterSimulator:
+        sim = AICallCenterSimulator(**kwargs)
         await sim.start()
         started.append(sim)
         return sim

@@ -9,18 +9,15 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from .._core.auth import CachedToken, StaticToken, TokenProvider
-from .._core.client import AsyncBaseClient, env_or, parse_error_body
+from .._core.client import AsyncBaseClient, ErrorInfo, parse_error_body
 from .._core.errors import (
     APIError,
-    AuthenticationError,
     NotFoundError,
     ProviderError,
     ValidationError,
     error_for_status,
 )
 from .._core.records import DEFAULT_TZ
-from .._core.redaction import mask, redact_url
 from .._core.transport import Response, Timeout
 from .models import (
     AutocallImportResult,
@@ -74,6 +71,7 @@ class AsyncTel4vnClient(AsyncBaseClient):
     """
 
     provider = "tel4vn"
+    env_prefix = "TELCALL_TEL4VN"
 
     def __init__(
         self,
@@ -89,28 +87,13 @@ class AsyncTel4vnClient(AsyncBaseClient):
         pool_limit: int = 100,
         cdr_mapping: CdrMapping = "auto",
     ) -> None:
-        base_url = env_or(base_url, "TELCALL_TEL4VN_BASE_URL")
-        api_key = env_or(api_key, "TELCALL_TEL4VN_API_KEY")
-        token = env_or(token, "TELCALL_TEL4VN_TOKEN")
-        if not base_url:
-            raise ValidationError("base_url is required (or set TELCALL_TEL4VN_BASE_URL)")
         if cdr_mapping not in ("auto", "default", "flex"):
             raise ValidationError(f"cdr_mapping must be auto, default or flex; got {cdr_mapping!r}")
-        tokens: TokenProvider
-        if token:
-            tokens = StaticToken(token)
-        elif api_key:
-            tokens = CachedToken(self._fetch_token)
-        else:
-            raise ValidationError(
-                "api_key or token is required "
-                "(or set TELCALL_TEL4VN_API_KEY / TELCALL_TEL4VN_TOKEN)"
-            )
-        self._api_key = api_key
         self.cdr_mapping: CdrMapping = cdr_mapping
         super().__init__(
             base_url=base_url,
-            tokens=tokens,
+            secret=api_key,
+            token=token,
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
@@ -118,33 +101,18 @@ class AsyncTel4vnClient(AsyncBaseClient):
             session=session,
             pool_limit=pool_limit,
         )
-        self._remember_secret(api_key)
-        self._remember_secret(token)
-
-    def __repr__(self) -> str:
-        return (
-            f"AsyncTel4vnClient(base_url={redact_url(self.base_url)!r}, "
-            f"api_key={mask(self._api_key)}, cdr_mapping={self.cdr_mapping!r})"
-        )
 
     async def _fetch_token(self) -> tuple[str, float | None]:
-        assert self._api_key is not None
         answer = await self._request(
             "POST",
             "/v2/auth/token",
             _token_decoder,
-            json={"api_key": self._api_key},
+            json={"api_key": self._secret},
             auth=False,
             idempotent=True,
         )
         if not answer.data.token:
-            raise AuthenticationError(
-                "the token endpoint returned no token",
-                provider=self.provider,
-                status=answer.code or 200,
-                method="POST",
-                url=redact_url(self.base_url + "/v2/auth/token"),
-            )
+            raise self._no_token("POST", "/v2/auth/token")
         return answer.data.token, float(answer.data.expired_in) or None
 
     # -- error mapping -----------------------------------------------------
@@ -189,7 +157,7 @@ class AsyncTel4vnClient(AsyncBaseClient):
     ) -> APIError:
         info, _ = parse_error_body(response.content)
         text = str(message or code or info.message)
-        return self._make_error(cls, response, type(info)(str(code) if code else info.code, text))
+        return self._make_error(cls, response, ErrorInfo(str(code) if code else info.code, text))
 
     # -- resources ---------------------------------------------------------
 

@@ -113,7 +113,7 @@ async def test_breaking_after_first_page_sends_one_request() -> None:
     pages = iterate_pages(server.fetch, OffsetPagination(), {"limit": 10})
     async for _ in pages:
         break
-    await pages.aclose()  # type: ignore[attr-defined]
+    await pages.aclose()
     assert len(server.requests) == 1
 
 
@@ -142,11 +142,11 @@ async def test_prefetch_overlaps_the_next_request() -> None:
     """With prefetch=1 page k+1 is requested before the caller finishes page k."""
     server = OffsetServer(30)
     pages = iterate_pages(server.fetch, OffsetPagination(), {"limit": 10}, prefetch=1)
-    first = await pages.__anext__()  # type: ignore[attr-defined]
+    first = await pages.__anext__()
     await asyncio.sleep(0)
     assert first.items == list(range(10))
     assert len(server.requests) == 2
-    await pages.aclose()  # type: ignore[attr-defined]
+    await pages.aclose()
 
 
 async def test_closing_cancels_in_flight_pages() -> None:
@@ -155,8 +155,8 @@ async def test_closing_cancels_in_flight_pages() -> None:
     pages = iterate_pages(
         server.fetch, OffsetPagination(), {"limit": 10, "offset": 0}, concurrency=5
     )
-    await pages.__anext__()  # type: ignore[attr-defined]
-    await pages.aclose()  # type: ignore[attr-defined]
+    await pages.__anext__()
+    await pages.aclose()
     await asyncio.sleep(0)
     assert server.in_flight == 0
     leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]

@@ -40,6 +40,9 @@ def test_status_words(word: str, status: CallStatus) -> None:
     ("src", "dst", "direction"),
     [
         pytest.param("19001919", "0899888999", Direction.OUTBOUND, id="hotline-to-mobile"),
+        pytest.param("0899888999", "19001919", Direction.INBOUND, id="mobile-to-hotline"),
+        pytest.param("84899888999", "02873001234", Direction.INBOUND, id="intl-mobile-to-landline"),
+        pytest.param("0899888999", "0912345678", Direction.OUTBOUND, id="mobile-to-mobile"),
         pytest.param("0899888999", "101", Direction.INBOUND, id="mobile-to-ext"),
         pytest.param("101", "0899888999", Direction.OUTBOUND, id="ext-to-mobile"),
         pytest.param("101", "102", Direction.LOCAL, id="ext-to-ext"),

@@ -46,7 +46,7 @@ async def test_break_after_first_page_sends_no_further_request(
     iterator = client.cdrs.iterate(page_size=50)
     async for _ in iterator:
         break
-    await iterator.aclose()  # type: ignore[attr-defined]
+    await iterator.aclose()
     await asyncio.sleep(0.05)
     assert cdr_requests(tel4vn_simulator) == 1
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from typing import Any, Literal, cast
 from urllib.parse import quote
@@ -259,7 +259,7 @@ class AsyncCdrs(AsyncResource):
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
-    ) -> AsyncIterator[Page[AnyCdr]]:
+    ) -> AsyncGenerator[Page[AnyCdr], None]:
         """Every matching page, in order.
 
         ``pagination="scroll"`` (the default) follows ``scroll_id``, or offsets
@@ -310,7 +310,7 @@ class AsyncCdrs(AsyncResource):
             async for page in pages:
                 yield page
         finally:
-            await pages.aclose()  # type: ignore[attr-defined]
+            await pages.aclose()
 
     async def iterate(
         self,
@@ -333,7 +333,7 @@ class AsyncCdrs(AsyncResource):
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
-    ) -> AsyncIterator[AnyCdr]:
+    ) -> AsyncGenerator[AnyCdr, None]:
         """Every matching record, page by page (see :meth:`pages`)."""
         pages = self.pages(
             start_date=start_date,
@@ -360,4 +360,4 @@ class AsyncCdrs(AsyncResource):
                 for item in page.items:
                     yield item
         finally:
-            await pages.aclose()  # type: ignore[attr-defined]
+            await pages.aclose()

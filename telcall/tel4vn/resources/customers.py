@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import quote
 
@@ -59,7 +59,7 @@ class AsyncCustomers(AsyncResource):
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
-    ) -> AsyncIterator[Page[Customer]]:
+    ) -> AsyncGenerator[Page[Customer], None]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
         check_paging(
             page_size=page_size,
@@ -81,7 +81,7 @@ class AsyncCustomers(AsyncResource):
             async for page in pages:
                 yield page
         finally:
-            await pages.aclose()  # type: ignore[attr-defined]
+            await pages.aclose()
 
     async def iterate(
         self,
@@ -92,7 +92,7 @@ class AsyncCustomers(AsyncResource):
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
-    ) -> AsyncIterator[Customer]:
+    ) -> AsyncGenerator[Customer, None]:
         """Every customer, page by page (see :meth:`pages`)."""
         pages = self.pages(
             campaign_id=campaign_id,
@@ -107,7 +107,7 @@ class AsyncCustomers(AsyncResource):
                 for item in page.items:
                     yield item
         finally:
-            await pages.aclose()  # type: ignore[attr-defined]
+            await pages.aclose()
 
     async def get(self, customer_id: str, *, timeout: Timeout | None = None) -> Customer:
         """``GET /v2/customer/<customer_id>``; unknown → ``NotFoundError``."""

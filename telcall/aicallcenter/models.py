@@ -1,0 +1,252 @@
+"""AI Call Center wire models: msgspec Structs that mirror the JSON exactly.
+
+Every answer carries ``status``: 1 is success, 0 failure with a ``code``
+(sent as a string or an integer) and a ``message``, often with HTTP 200.
+Field names and order follow the seed's samples. :class:`ImportResult` and
+its parts are telcall's own report of a batched import, not wire models.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any, Literal
+
+import msgspec
+
+from .._core.errors import TelcallError
+from .._core.records import (
+    CallRecord,
+    CallStatus,
+    Direction,
+    none_if_empty,
+    parse_local_time,
+)
+from .._core.redaction import mask
+
+__all__ = (
+    "ANSWERED",
+    "FAILED",
+    "Call",
+    "CallList",
+    "CallListResponse",
+    "CampaignContact",
+    "Envelope",
+    "ImportBatch",
+    "ImportResponse",
+    "ImportResult",
+    "ImportedCall",
+    "SkipReason",
+    "SkippedContact",
+    "TokenResponse",
+    "TokenResults",
+)
+
+PROVIDER = "aicallcenter"
+
+#: ``state`` of an answered call.
+ANSWERED = 40
+#: ``state`` of a call that failed.
+FAILED = 50
+
+
+class _Wire(msgspec.Struct, kw_only=True):
+    """Base of every AI Call Center wire model."""
+
+
+class Envelope(_Wire):
+    """The fields every answer shares; ``status`` 0 means the call was refused."""
+
+    status: int | str | None = None
+    code: str | int | None = None
+    message: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the provider refused (``status: 0``)."""
+        return str(self.status) == "0"
+
+
+# -- auth -------------------------------------------------------------------------------
+
+
+class TokenResults(_Wire):
+    """The new access token."""
+
+    access_token: str = ""
+
+    def __repr__(self) -> str:
+        return f"TokenResults(access_token={mask(self.access_token)})"
+
+
+class TokenResponse(Envelope):
+    """Answer of ``GET /api/users/generate-access-token``."""
+
+    results: TokenResults = msgspec.field(default_factory=TokenResults)
+
+
+# -- import -----------------------------------------------------------------------------
+
+
+class CampaignContact(msgspec.Struct, kw_only=True):
+    """A contact to import: ``phone_number``, ``otp_code`` for voice OTP, and free fields.
+
+    On the wire the personalisation keys the campaign's script uses
+    (``danh_xung``, ``ho_ten``, ...) sit beside ``phone_number``;
+    :meth:`to_wire` and :meth:`from_wire` move between the two forms.
+    """
+
+    phone_number: str
+    otp_code: str | None = None
+    fields: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object the API expects."""
+        wire: dict[str, Any] = {"phone_number": self.phone_number}
+        if self.otp_code is not None:
+            wire["otp_code"] = self.otp_code
+        wire.update(self.fields)
+        return wire
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> CampaignContact:
+        """Split a wire object into phone number, OTP code and the rest."""
+        extra = {k: v for k, v in data.items() if k not in ("phone_number", "otp_code")}
+        return cls(phone_number=data["phone_number"], otp_code=data.get("otp_code"), fields=extra)
+
+
+class ImportedCall(_Wire):
+    """A contact the provider accepted, and the call it created."""
+
+    phone_number: str
+    call_id: int | str
+
+
+class ImportResponse(Envelope):
+    """Answer of ``POST /api/campaigns/<id>/import``: ``message`` says "X of Y recorded"."""
+
+    results: list[ImportedCall] = msgspec.field(default_factory=list)
+
+
+SkipReason = Literal[
+    "invalid_phone",
+    "invalid_otp",
+    "duplicate",
+    "not_accepted",
+    "refused",
+    "unconfirmed",
+    "not_sent",
+]
+
+
+class SkippedContact(msgspec.Struct, kw_only=True, frozen=True):
+    """A contact that is not (or not surely) imported, and why.
+
+    ``index`` is its position in the list you passed. Reasons:
+    ``invalid_phone``/``invalid_otp`` (never sent), ``duplicate`` (an earlier
+    contact has the same phone), ``not_accepted`` (sent, but the provider's
+    answer does not list it), ``refused`` (its batch was answered with an
+    error: not imported), ``unconfirmed`` (its batch failed after it may have
+    reached the provider: it may or may not be imported; check before
+    re-sending), ``not_sent`` (an earlier batch failed, so it was not sent).
+    """
+
+    index: int
+    phone_number: str
+    reason: SkipReason
+    detail: str = ""
+
+
+class ImportBatch(msgspec.Struct, kw_only=True):
+    """One request of a batched import and what became of it."""
+
+    number: int
+    phones: list[str]
+    outcome: Literal["confirmed", "refused", "unconfirmed", "not_sent"]
+    message: str = ""
+
+
+class ImportResult(msgspec.Struct, kw_only=True):
+    """What a batched import did: accepted calls, skipped contacts, per-batch outcomes.
+
+    ``error`` is the failure that stopped the import after it may have
+    changed something on the provider's side (batches already confirmed, or
+    a batch whose fate is unknown); later batches were not sent.
+    """
+
+    accepted: list[ImportedCall] = msgspec.field(default_factory=list)
+    skipped: list[SkippedContact] = msgspec.field(default_factory=list)
+    batches: list[ImportBatch] = msgspec.field(default_factory=list)
+    error: TelcallError | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every batch was sent and answered."""
+        return self.error is None
+
+    @property
+    def unconfirmed(self) -> list[str]:
+        """Phones whose batch failed after it may have been imported."""
+        return [s.phone_number for s in self.skipped if s.reason == "unconfirmed"]
+
+    def raise_for_error(self) -> None:
+        """Raise :attr:`error` if the import stopped early."""
+        if self.error is not None:
+            raise self.error
+
+
+# -- call export ------------------------------------------------------------------------
+
+
+class Call(_Wire):
+    """One call of a campaign export or of a user's call log.
+
+    ``called_at`` is naive local time (``YYYY-MM-DD HH:MM:SS``); ``duration``
+    the seconds the callee listened; ``state`` 40 answered, 50 failed.
+    """
+
+    call_id: str | int = ""
+    caller_id: str = ""
+    callee_id: str = ""
+    called_at: str = ""
+    duration: int = 0
+    key_press: str | None = None
+    note: str | None = None
+    state: int | None = None
+
+    def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
+        """Convert to the provider-neutral record; ``called_at`` is read in ``tz``."""
+        if self.state == ANSWERED:
+            status = CallStatus.ANSWERED
+        elif self.state == FAILED:
+            status = CallStatus.FAILED
+        else:
+            status = CallStatus.UNKNOWN
+        answered = status is CallStatus.ANSWERED
+        return CallRecord(
+            id=str(self.call_id),
+            provider=PROVIDER,
+            # The service places calls; it does not take them.
+            direction=Direction.OUTBOUND,
+            from_number=none_if_empty(self.caller_id),
+            to_number=none_if_empty(self.callee_id),
+            started_at=parse_local_time(self.called_at, tz),
+            duration=self.duration,
+            billsec=self.duration if answered else 0,
+            status=status,
+            raw_status=None if self.state is None else str(self.state),
+            hangup_cause=none_if_empty(self.note),
+        )
+
+
+class CallList(_Wire):
+    """``results`` of the export and call-log answers (the call log sends no ``limit``)."""
+
+    limit: int | None = None
+    total: int | None = None
+    calls: list[Call] = msgspec.field(default_factory=list)
+
+
+class CallListResponse(Envelope):
+    """Answer of ``GET /api/campaigns/<id>/export`` and ``GET /api/users/call-log``."""
+
+    results: CallList = msgspec.field(default_factory=CallList)

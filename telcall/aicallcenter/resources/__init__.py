@@ -1,0 +1,1 @@
+"""One module per AI Call Center API group, each an ``Async<Name>`` class."""

@@ -1,0 +1,99 @@
+"""The call listing the campaign export and the user call log share (limit/offset)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+from ..._core.errors import ValidationError
+from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_pages
+from ..._core.transport import Timeout
+from .._validation import check_range, to_epoch_ms
+from ..models import Call, CallListResponse
+from ._base import AsyncResource
+
+__all__ = ("DEFAULT_LIMIT", "MAX_PAGE_SIZE", "CallListing", "DateLike")
+
+#: The provider's default ``limit``.
+DEFAULT_LIMIT = 10
+#: Nothing larger is documented; telcall caps pages here to stay polite.
+MAX_PAGE_SIZE = 1000
+
+DateLike = datetime | date
+
+_calls = msgspec.json.Decoder(CallListResponse)
+
+
+class CallListing(AsyncResource):
+    """Paging over ``{results: {limit?, total, calls}}`` with ``start_time``/``end_time``."""
+
+    __slots__ = ()
+
+    def _params(self, start_time: DateLike | None, end_time: DateLike | None) -> dict[str, Any]:
+        tz = self._client.tz
+        start = to_epoch_ms(start_time, "start_time", tz)
+        end = to_epoch_ms(end_time, "end_time", tz)
+        check_range(start, end)
+        return {"start_time": start, "end_time": end}
+
+    async def _fetch(
+        self, path: str, params: dict[str, Any], timeout: Timeout | None
+    ) -> Page[Call]:
+        answer = await self._client._request("GET", path, _calls, params=params, timeout=timeout)
+        results = answer.results
+        return Page(
+            results.calls,
+            total=results.total,
+            limit=results.limit or params["limit"],
+            offset=params["offset"],
+        )
+
+    async def _list(
+        self,
+        path: str,
+        start_time: DateLike | None,
+        end_time: DateLike | None,
+        limit: int,
+        offset: int,
+        timeout: Timeout | None,
+    ) -> Page[Call]:
+        check_paging(
+            page_size=limit, max_items=None, concurrency=1, prefetch=0, max_page_size=MAX_PAGE_SIZE
+        )
+        if offset < 0:
+            raise ValidationError(f"offset must be >= 0, got {offset}")
+        params = self._params(start_time, end_time)
+        params.update(limit=limit, offset=offset)
+        return await self._fetch(path, params, timeout)
+
+    def _pages(
+        self,
+        path: str,
+        start_time: DateLike | None,
+        end_time: DateLike | None,
+        page_size: int,
+        max_items: int | None,
+        concurrency: int,
+        prefetch: int,
+        timeout: Timeout | None,
+    ) -> AsyncGenerator[Page[Call], None]:
+        check_paging(
+            page_size=page_size,
+            max_items=max_items,
+            concurrency=concurrency,
+            prefetch=prefetch,
+            max_page_size=MAX_PAGE_SIZE,
+        )
+        params = self._params(start_time, end_time)
+        params.update(limit=page_size, offset=0)
+        return iterate_pages(
+            lambda p: self._fetch(path, p, timeout),
+            OffsetPagination(),
+            params,
+            max_items=max_items,
+            concurrency=concurrency,
+            prefetch=prefetch,
+        )

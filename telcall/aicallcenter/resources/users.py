@@ -1,0 +1,101 @@
+"""The account's call log (``GET /api/users/call-log``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING
+
+from ..._core.pagination import Page
+from ..._core.transport import Timeout
+from ..models import Call
+from ._base import AsyncResource
+from ._calls import DEFAULT_LIMIT, CallListing, DateLike
+
+if TYPE_CHECKING:
+    from ..client import AsyncAICallCenterClient
+
+__all__ = ("AsyncUserCalls", "AsyncUsers")
+
+_PATH = "/api/users/call-log"
+
+
+class AsyncUserCalls(CallListing):
+    """Every call of the account whose token is used, across campaigns.
+
+    ``start_time``/``end_time`` take ``datetime`` or ``date`` (naive values
+    are read in the client's ``tz``) and are sent as epoch milliseconds;
+    unset, the provider's defaults apply (the seed says: from the start, until now).
+    """
+
+    __slots__ = ()
+
+    async def list(
+        self,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        timeout: Timeout | None = None,
+    ) -> Page[Call]:
+        """``GET /api/users/call-log``: one page (``.items``, ``.total``)."""
+        return await self._list(_PATH, start_time, end_time, limit, offset, timeout)
+
+    async def pages(
+        self,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+        concurrency: int = 1,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> AsyncGenerator[Page[Call], None]:
+        """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
+        pages = self._pages(
+            _PATH, start_time, end_time, page_size, max_items, concurrency, prefetch, timeout
+        )
+        try:
+            async for page in pages:
+                yield page
+        finally:
+            await pages.aclose()
+
+    async def iterate(
+        self,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+        concurrency: int = 1,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> AsyncGenerator[Call, None]:
+        """Every call, page by page (see :meth:`pages`)."""
+        pages = self.pages(
+            start_time=start_time,
+            end_time=end_time,
+            page_size=page_size,
+            max_items=max_items,
+            concurrency=concurrency,
+            prefetch=prefetch,
+            timeout=timeout,
+        )
+        try:
+            async for page in pages:
+                for item in page.items:
+                    yield item
+        finally:
+            await pages.aclose()
+
+
+class AsyncUsers(AsyncResource):
+    """The account behind the token; ``calls`` is its call log."""
+
+    __slots__ = ("calls",)
+
+    def __init__(self, client: AsyncAICallCenterClient) -> None:
+        super().__init__(client)
+        self.calls = AsyncUserCalls(client)

@@ -1,0 +1,123 @@
+"""Input checks OMICall needs before a request leaves the process."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, TypeVar
+
+import msgspec
+
+from .._core.errors import ValidationError
+from .._core.phones import normalize_vn_phone
+
+__all__ = (
+    "GENDERS",
+    "PHONE_PATTERN",
+    "check_birthday",
+    "check_gender",
+    "check_phone",
+    "convert",
+    "is_valid_phone",
+    "normalize_phone",
+    "require",
+    "to_epoch_ms",
+)
+
+#: Domestic Vietnamese numbers: 10-digit mobiles (``09x…``) and 11-digit landlines
+#: (``02x…``, as the seed's ``02525485xxx``), plus 1800/1900 hotlines.
+PHONE_PATTERN = re.compile(r"^(0[1-9][0-9]{8,9}|1[89]00[0-9]{4,6})$")
+
+GENDERS = frozenset({"other", "male", "female"})
+
+_BIRTHDAY = re.compile(r"^\d{2}/\d{2}/\d{4}$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+T = TypeVar("T")
+
+
+def normalize_phone(number: str) -> str:
+    """Rewrite ``+84…``/``84…`` numbers to the domestic ``0…`` form.
+
+    >>> normalize_phone("+84 393 123 456")
+    '0393123456'
+    """
+    return normalize_vn_phone(number)
+
+
+def is_valid_phone(number: str) -> bool:
+    """Whether ``number`` is a domestic Vietnamese number telcall sends to OMICall."""
+    return PHONE_PATTERN.match(number) is not None
+
+
+def check_phone(number: object, field: str) -> str:
+    """Return ``number`` if it is a valid domestic number, else raise with a hint."""
+    if not isinstance(number, str) or not is_valid_phone(number):
+        hint = ""
+        if isinstance(number, str):
+            fixed = normalize_phone(number)
+            if fixed != number and is_valid_phone(fixed):
+                hint = f"; did you mean {fixed!r}? (telcall.omicall.normalize_phone)"
+        raise ValidationError(
+            f"{field} {number!r} is not a Vietnamese phone number ({PHONE_PATTERN.pattern}){hint}"
+        )
+    return number
+
+
+def require(**values: object) -> None:
+    """Raise if any named value is missing or blank."""
+    missing = [
+        name
+        for name, value in values.items()
+        if value is None or (isinstance(value, str) and not value.strip())
+    ]
+    if missing:
+        raise ValidationError(f"missing required field(s): {', '.join(missing)}")
+
+
+def check_birthday(value: str | date | None, field: str) -> str | None:
+    """A birthday as OMICall wants it, ``dd/MM/yyyy``; a ``date`` is formatted for you."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if not isinstance(value, str) or not _BIRTHDAY.match(value):
+        raise ValidationError(f"{field} must be a date or 'dd/MM/yyyy'; got {value!r}")
+    try:
+        datetime.strptime(value, "%d/%m/%Y")
+    except ValueError:
+        raise ValidationError(f"{field} is not a real date: {value!r}") from None
+    return value
+
+
+def check_gender(value: str | None, field: str) -> str | None:
+    """``other``, ``male`` or ``female`` (or unset)."""
+    if value is not None and value not in GENDERS:
+        raise ValidationError(f"{field} must be one of other, male, female; got {value!r}")
+    return value
+
+
+def convert(value: Any, kind: type[T], field: str) -> T:
+    """A struct of ``kind`` from itself or a mapping of wire names, or a ValidationError."""
+    if isinstance(value, kind):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{field} must be a {kind.__name__} or a mapping; got {value!r}")
+    try:
+        return msgspec.convert(dict(value), kind)
+    except msgspec.ValidationError as exc:
+        raise ValidationError(f"{field}: {exc}") from None
+
+
+def to_epoch_ms(value: datetime | date, field: str, tz: tzinfo) -> int:
+    """Epoch milliseconds of ``value``; naive datetimes and dates are read in ``tz``."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(), tzinfo=tz)
+    else:
+        raise ValidationError(f"{field} must be a datetime or a date; got {value!r}")
+    # Integer arithmetic: a float timestamp can be off by one millisecond.
+    return (moment - _EPOCH) // _MS

@@ -1,0 +1,1 @@
+"""One module per OMICall API group, each an ``Async<Name>`` class."""

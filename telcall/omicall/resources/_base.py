@@ -1,0 +1,22 @@
+"""What every OMICall resource shares: a handle on the client's one request path."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..client import AsyncOmicallClient
+
+__all__ = ("AsyncResource",)
+
+
+class AsyncResource:
+    """Base of the resource classes; resources are created lazily by the client."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncOmicallClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"

@@ -1,0 +1,183 @@
+"""Call history (``POST /api/call_transaction/list``), split into windows OMICall accepts.
+
+OMICall refuses a range longer than 30 days (``date_is_too_long``). Ranges
+here are closed-open, ``[from_date, to_date)``: ``from_date`` is included,
+``to_date`` is not. Decision: the provider's ``from_date``/``to_date`` are
+both inclusive epoch milliseconds, so a window ``[a, b)`` is sent as
+``from_date=a, to_date=b - 1``. Consecutive windows then share no
+millisecond and leave none out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from ..._core.errors import ValidationError
+from ..._core.pagination import Page, PageNumberPagination, check_paging, iterate_pages
+from ..._core.transport import Timeout
+from .._validation import to_epoch_ms
+from ..models import CallTransaction, CallTransactionPage, Envelope
+from ._base import AsyncResource
+
+__all__ = ("MAX_PAGE_SIZE", "MAX_WINDOW", "AsyncCallHistory", "split_windows")
+
+#: The largest ``size`` OMICall serves.
+MAX_PAGE_SIZE = 50
+#: The longest range one request may cover.
+MAX_WINDOW = timedelta(days=30)
+
+_MAX_WINDOW_MS = MAX_WINDOW // timedelta(milliseconds=1)
+
+_page = msgspec.json.Decoder(Envelope[CallTransactionPage])
+
+DateLike = datetime | date
+
+
+def split_windows(
+    start_ms: int, end_ms: int, width_ms: int = _MAX_WINDOW_MS
+) -> list[tuple[int, int]]:
+    """Cut ``[start_ms, end_ms)`` into consecutive closed-open windows of at most ``width_ms``."""
+    if width_ms <= 0:
+        raise ValueError("width_ms must be > 0")
+    return [(lo, min(lo + width_ms, end_ms)) for lo in range(start_ms, end_ms, width_ms)]
+
+
+class AsyncCallHistory(AsyncResource):
+    """Calls made and received (OMICall call transactions).
+
+    ``from_date``/``to_date`` take ``datetime`` or ``date`` (naive values and
+    dates are read in the client's ``tz``) and mean ``[from_date, to_date)``.
+    """
+
+    def _range(self, from_date: DateLike, to_date: DateLike) -> tuple[int, int]:
+        tz = self._client.tz
+        start = to_epoch_ms(from_date, "from_date", tz)
+        end = to_epoch_ms(to_date, "to_date", tz)
+        if end <= start:
+            raise ValidationError(f"to_date ({to_date}) must be after from_date ({from_date})")
+        return start, end
+
+    async def _fetch(
+        self, params: dict[str, Any], timeout: Timeout | None
+    ) -> Page[CallTransaction]:
+        answer = await self._client._request(
+            "POST",
+            "/api/call_transaction/list",
+            _page,
+            params={"page": params["page"], "size": params["size"]},
+            json={"from_date": params["from_date"], "to_date": params["to_date"]},
+            timeout=timeout,
+            # Reading history changes nothing: safe to repeat.
+            idempotent=True,
+        )
+        payload = answer.payload or CallTransactionPage()
+        return Page(
+            payload.items,
+            total=payload.total_items,
+            limit=payload.page_size or params["size"],
+            page=payload.page_number,
+            has_more=payload.has_next,
+        )
+
+    async def list(
+        self,
+        *,
+        from_date: DateLike,
+        to_date: DateLike,
+        page: int = 1,
+        size: int = MAX_PAGE_SIZE,
+        timeout: Timeout | None = None,
+    ) -> Page[CallTransaction]:
+        """``POST /api/call_transaction/list``: one page of a range of at most 30 days.
+
+        For longer ranges use :meth:`pages` or :meth:`iterate`, which split them.
+        """
+        check_paging(
+            page_size=size, max_items=None, concurrency=1, prefetch=0, max_page_size=MAX_PAGE_SIZE
+        )
+        if page < 1:
+            raise ValidationError(f"page must be >= 1, got {page}")
+        start, end = self._range(from_date, to_date)
+        if end - start > _MAX_WINDOW_MS:
+            raise ValidationError(
+                "OMICall lists at most 30 days per request; use pages() or iterate(), "
+                "which split longer ranges"
+            )
+        params = {"page": page, "size": size, "from_date": start, "to_date": end - 1}
+        return await self._fetch(params, timeout)
+
+    async def pages(
+        self,
+        *,
+        from_date: DateLike,
+        to_date: DateLike,
+        page_size: int = MAX_PAGE_SIZE,
+        max_items: int | None = None,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> AsyncGenerator[Page[CallTransaction], None]:
+        """Every non-empty page of ``[from_date, to_date)``, window after window.
+
+        A range longer than 30 days is cut into consecutive 30-day windows
+        (the last one shorter), each paged over ``has_next``. ``prefetch=1``
+        fetches the next page of a window while you work on the current one.
+        """
+        check_paging(
+            page_size=page_size,
+            max_items=max_items,
+            concurrency=1,
+            prefetch=prefetch,
+            max_page_size=MAX_PAGE_SIZE,
+        )
+        start, end = self._range(from_date, to_date)
+        remaining = max_items
+        for lo, hi in split_windows(start, end):
+            if remaining == 0:
+                return
+            params = {"page": 1, "size": page_size, "from_date": lo, "to_date": hi - 1}
+            pages = iterate_pages(
+                lambda p: self._fetch(p, timeout),
+                PageNumberPagination(page_param="page", size_param="size"),
+                params,
+                max_items=remaining,
+                prefetch=prefetch,
+            )
+            try:
+                async for page in pages:
+                    if not page.items:
+                        continue
+                    if remaining is not None:
+                        remaining -= len(page.items)
+                    yield page
+            finally:
+                await pages.aclose()
+
+    async def iterate(
+        self,
+        *,
+        from_date: DateLike,
+        to_date: DateLike,
+        page_size: int = MAX_PAGE_SIZE,
+        max_items: int | None = None,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> AsyncGenerator[CallTransaction, None]:
+        """Every call of ``[from_date, to_date)``, page by page (see :meth:`pages`)."""
+        pages = self.pages(
+            from_date=from_date,
+            to_date=to_date,
+            page_size=page_size,
+            max_items=max_items,
+            prefetch=prefetch,
+            timeout=timeout,
+        )
+        try:
+            async for page in pages:
+                for item in page.items:
+                    yield item
+        finally:
+            await pages.aclose()
