@@ -10,9 +10,13 @@ import random
 import time
 from email.utils import parsedate_to_datetime
 
-__all__ = ("RETRYABLE_STATUSES", "RetryPolicy", "parse_retry_after")
+__all__ = ("REFUSED_STATUSES", "RETRYABLE_STATUSES", "RetryPolicy", "parse_retry_after")
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+# Statuses that promise the request was refused before any processing, so even
+# a non-idempotent request may be repeated (RFC 6585 §4).
+REFUSED_STATUSES = frozenset({429})
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -64,13 +68,14 @@ class RetryPolicy:
 
         ``status`` is the HTTP status, or ``None`` for a transport failure;
         ``sent`` is False only when the connection demonstrably failed before
-        the request left, the one case where a non-idempotent call is safe to repeat.
+        the request left. A non-idempotent call is repeated only then, or after
+        a 429, which says the server did not process it.
         """
         if attempt > self.max_retries:
             return False
         if status is not None and status not in RETRYABLE_STATUSES:
             return False
-        return idempotent or not sent
+        return idempotent or not sent or status in REFUSED_STATUSES
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to sleep before attempt ``attempt + 1``."""

@@ -17,6 +17,7 @@ from telcall._core.retry import RetryPolicy, parse_retry_after
         pytest.param(503, True, True, True, id="5xx-idempotent"),
         pytest.param(503, True, False, False, id="5xx-post-sent"),
         pytest.param(429, True, True, True, id="429-idempotent"),
+        pytest.param(429, True, False, True, id="429-post-refused-unprocessed"),
         pytest.param(408, True, True, True, id="408"),
         pytest.param(400, True, True, False, id="400-never"),
         pytest.param(404, True, True, False, id="404-never"),

@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from telcall import AsyncTel4vnClient, CallRecord
-from telcall.simulator import Tel4vnSimulator
+from telcall import AsyncTel4vnClient, CallRecord, errors
+from telcall._core.retry import RetryPolicy
+from telcall.simulator import Drop, Reply, Tel4vnSimulator
 from telcall.tel4vn import FlexCdr
 
 Factory = Callable[..., Awaitable[Tel4vnSimulator]]
@@ -105,3 +106,41 @@ async def test_flex_and_mixed_mappings(tel4vn_simulator_factory: Factory) -> Non
         assert [c.cdr_id for c in records] == list(sim.cdr_ids())
         assert any(isinstance(c, FlexCdr) for c in records)
         assert all(c.to_call_record().provider == "tel4vn" for c in records)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(Drop(), id="dropped-mid-body"),
+        pytest.param(Reply(502), id="502"),
+    ],
+)
+async def test_lost_scroll_continuation_is_not_silently_retried(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator, fault: object
+) -> None:
+    """A scroll page whose answer was lost raises instead of skipping to the next batch."""
+    client._transport.retry = RetryPolicy(max_retries=2, base=0.01, cap=0.02)
+    seen: list[str] = []
+
+    async def consume() -> None:
+        async for cdr in client.cdrs.iterate(page_size=100):
+            seen.append(cdr.cdr_id)
+            if len(seen) == 100:
+                tel4vn_simulator.script(fault, path="/v2/cdr")  # type: ignore[arg-type]
+
+    with pytest.raises(errors.TelcallError):
+        await consume()
+    assert seen == list(tel4vn_simulator.cdr_ids())[:100]
+    assert [r for r in tel4vn_simulator.requests if r.query.get("scroll_id")] != []
+    assert tel4vn_simulator.count("GET", "/v2/cdr") == 2
+
+
+async def test_first_scroll_request_is_retried(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator
+) -> None:
+    """Opening a scroll is safe to repeat, so a dropped first page is retried."""
+    client._transport.retry = RetryPolicy(max_retries=2, base=0.01, cap=0.02)
+    await client.calls.list()
+    tel4vn_simulator.script(Drop(), path="/v2/cdr")
+    ids = [c.cdr_id async for c in client.cdrs.iterate(page_size=500)]
+    assert ids == list(tel4vn_simulator.cdr_ids())

@@ -110,7 +110,7 @@ async def test_dropped_connection_on_get_is_retried(
     [
         pytest.param(Drop(), id="dropped-after-send"),
         pytest.param(Reply(503), id="503"),
-        pytest.param(Reply(429, retry_after=0), id="429"),
+        pytest.param(Reply(500), id="500"),
     ],
 )
 async def test_non_idempotent_post_is_not_retried_once_sent(
@@ -123,6 +123,20 @@ async def test_non_idempotent_post_is_not_retried_once_sent(
     with pytest.raises(errors.TelcallError):
         await client.click2call.call_customer(customer_id="KH1", mobile="0899098899", agent="101")
     assert tel4vn_simulator.count("POST", "/v2/click2call") == 1
+
+
+async def test_rate_limited_post_is_retried(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator
+) -> None:
+    """A 429 means the server did not process the call, so even click-to-call is repeated."""
+    fast_retries(client)
+    await client.calls.list()
+    tel4vn_simulator.script(Reply(429, retry_after=0), path="/v2/click2call")
+    result = await client.click2call.call_customer(
+        customer_id="KH1", mobile="0899098899", agent="101"
+    )
+    assert result.call_id
+    assert tel4vn_simulator.count("POST", "/v2/click2call") == 2
 
 
 async def test_idempotent_post_is_retried(

@@ -166,8 +166,16 @@ class AsyncCdrs(AsyncResource):
         }
 
     async def _fetch(self, params: dict[str, Any], timeout: Timeout | None) -> Page[AnyCdr]:
+        # A scroll continuation moves the server's cursor: repeating one whose
+        # answer was lost would silently skip a batch, so it is retried only
+        # when it provably never reached the server (or was refused with 429).
         answer: CdrPage | FlexCdrPage = await self._client._request(
-            "GET", "/v2/cdr", self._decoder, params=params, timeout=timeout
+            "GET",
+            "/v2/cdr",
+            self._decoder,
+            params=params,
+            timeout=timeout,
+            idempotent=not params.get("scroll_id"),
         )
         return Page(
             cast(list[AnyCdr], answer.data),

@@ -1,0 +1,57 @@
+"""CDR export: windowed, concurrent, resumable, exactly-once files.
+
+```python
+from telcall import AsyncTel4vnClient
+from telcall.export import export_cdrs
+
+async with AsyncTel4vnClient() as client:
+    summary = await export_cdrs(client, "2026-11-01", "2026-11-08", "cdrs/", format="parquet")
+```
+
+On an engine: :func:`plan` once, then :func:`run_window` for each spec anywhere.
+"""
+
+from ._job import (
+    ClientFactory as ClientFactory,
+    ExportError as ExportError,
+    ExportProgress as ExportProgress,
+    ExportSummary as ExportSummary,
+    IncompleteWindow as IncompleteWindow,
+    WindowResult as WindowResult,
+    arun_window as arun_window,
+    export_cdrs as export_cdrs,
+    run_window as run_window,
+)
+from ._plan import WindowSpec as WindowSpec, plan as plan
+from ._sinks import COLUMNS as COLUMNS, Format as Format, parquet_schema as parquet_schema
+from ._source import (
+    CdrSource as CdrSource,
+    Connection as Connection,
+    OmicallSource as OmicallSource,
+    SourceRecord as SourceRecord,
+    Tel4vnSource as Tel4vnSource,
+)
+from ._state import STATE_FILE as STATE_FILE
+
+__all__ = (
+    "COLUMNS",
+    "STATE_FILE",
+    "CdrSource",
+    "ClientFactory",
+    "Connection",
+    "ExportError",
+    "ExportProgress",
+    "ExportSummary",
+    "Format",
+    "IncompleteWindow",
+    "OmicallSource",
+    "SourceRecord",
+    "Tel4vnSource",
+    "WindowResult",
+    "WindowSpec",
+    "arun_window",
+    "export_cdrs",
+    "parquet_schema",
+    "plan",
+    "run_window",
+)

@@ -1,0 +1,174 @@
+"""Planning an export: window specs any process can run, and the directory made ready.
+
+:func:`plan` is the only step that looks at the whole job. It claims the
+directory in the checkpoint file, works out the time range (``since="last"``
+continues from the watermark minus ``lookback``), cuts it into windows on the
+fixed grid, and tidies what earlier runs left: temp files of killed runs,
+part files no checkpoint row names, and windows that a differently cut run
+overlaps (their files are removed and the range is widened to cover them,
+so nothing is exported twice and nothing is lost).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from .._core.errors import ValidationError
+from ._sinks import EXTENSIONS, Format, check_format
+from ._source import Connection, source_for, zone_name
+from ._state import CheckpointStore, WindowRow
+from ._windows import DateLike, align_down, check_window, cut, relative_path, to_instant
+
+__all__ = ("DEFAULT_PAGE_SIZE", "WindowSpec", "plan")
+
+DEFAULT_PAGE_SIZE = 1000
+
+
+class WindowSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """One window of an export job: everything a worker needs except credentials.
+
+    Picklable, and encodable with ``msgspec.json.encode`` (decode with
+    ``msgspec.json.decode(data, type=WindowSpec)``) for engines that only move
+    JSON. ``path`` is relative to ``out_dir``; ``start``/``end`` bound the call
+    start time, closed-open.
+    """
+
+    connection: Connection
+    out_dir: str
+    format: Format
+    raw: bool
+    start: datetime
+    end: datetime
+    path: str
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+def _ts(when: datetime) -> int:
+    return int(when.timestamp())
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _tidy(out: Path, keep: set[str]) -> None:
+    """Remove temp files and part files no checkpoint row names."""
+    for day in out.glob("date=*"):
+        if not day.is_dir():
+            continue
+        for file in day.iterdir():
+            name = file.name
+            relative = f"{day.name}/{name}"
+            if name.endswith(".tmp") or (name.startswith("part-") and relative not in keep):
+                _remove(file)
+
+
+def plan(
+    client: Any,
+    start: DateLike | None,
+    end: DateLike | None,
+    out_dir: str | os.PathLike[str],
+    *,
+    format: Format = "ndjson",
+    window: timedelta = timedelta(hours=24),
+    lookback: timedelta = timedelta(hours=2),
+    raw: bool = False,
+    since: Literal["last"] | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> list[WindowSpec]:
+    """Prepare ``out_dir`` and return the windows of the export, in time order.
+
+    ``client`` is a provider client (or a :class:`CdrSource`); no request is
+    sent. ``end`` defaults to now. Every window of the range is returned:
+    :func:`run_window` skips a window whose checkpoint is committed and whose
+    file is intact, so running them all again is cheap and safe. Run ``plan``
+    once per job run, before fanning the specs out: it deletes the temp files
+    that workers of a killed run left.
+    """
+    source = source_for(client)
+    tz = source.tz
+    tz_name = zone_name(tz)
+    format = check_format(format, raw)
+    seconds = check_window(window)
+    if page_size < 1:
+        raise ValidationError(f"page_size must be >= 1, got {page_size}")
+    if lookback < timedelta(0):
+        raise ValidationError(f"lookback must be >= 0, got {lookback}")
+    if since not in (None, "last"):
+        raise ValidationError(f"since must be None or 'last'; got {since!r}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    store = CheckpointStore(out)
+    job = store.claim(provider=source.provider, format=format, raw=raw, tz=tz_name)
+    rows = store.windows()
+
+    hi = (
+        to_instant(end, tz, field="end", ceil=True)
+        if end is not None
+        else to_instant(datetime.now(UTC), tz, field="end")
+    )
+    if since == "last" and job.watermark is not None:
+        first = datetime.fromtimestamp(rows[0].start, tz) if rows else None
+        back = datetime.fromtimestamp(job.watermark, tz) - lookback
+        lo = align_down(back, seconds, tz)
+        if first is not None and lo < first:
+            lo = first
+    elif start is not None:
+        lo = to_instant(start, tz, field="start")
+    elif since == "last":
+        raise ValidationError(f"{out} has no watermark yet: give a start for the first run")
+    else:
+        raise ValidationError("start is required (or since='last' to continue an export)")
+    if lo >= hi:
+        if since == "last":
+            return []
+        raise ValidationError(f"start ({lo.isoformat()}) must be before end ({hi.isoformat()})")
+
+    # Widen the range to whole existing windows, so replacing one that is cut
+    # differently never drops the part of it outside the asked range.
+    lo_ts, hi_ts = _ts(lo), _ts(hi)
+    for row in rows:
+        if row.start < lo_ts < row.end:
+            lo_ts = row.start
+        if row.start < hi_ts < row.end:
+            hi_ts = row.end
+    lo, hi = datetime.fromtimestamp(lo_ts, tz), datetime.fromtimestamp(hi_ts, tz)
+
+    ext = EXTENSIONS[format]
+    windows = [(s, e, relative_path(s, e, ext, tz)) for s, e in cut(lo, hi, seconds, tz)]
+    planned = {(_ts(s), _ts(e)) for s, e, _ in windows}
+    stale: list[WindowRow] = [
+        row
+        for row in rows
+        if row.start < hi_ts and lo_ts < row.end and (row.start, row.end) not in planned
+    ]
+    # Files first, rows second: a crash in between leaves rows whose file is
+    # missing, which the next plan drops again, never an unlisted file.
+    for row in stale:
+        _remove(out / row.path)
+    redo = [_ts(s) for s, _, _ in windows] if since == "last" else []
+    store.schedule(
+        [(_ts(s), _ts(e), path) for s, e, path in windows],
+        redo=redo,
+        drop=[row.start for row in stale],
+    )
+    _tidy(out, {row.path for row in store.windows()})
+    connection = source.connection()
+    return [
+        WindowSpec(
+            connection=connection,
+            out_dir=str(out.resolve()),
+            format=format,
+            raw=raw,
+            start=s,
+            end=e,
+            path=path,
+            page_size=page_size,
+        )
+        for s, e, path in windows
+    ]

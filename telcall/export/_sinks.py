@@ -1,0 +1,180 @@
+"""Output formats: a sink turns pages of records into one window's file.
+
+Sinks write to a binary file the job owns (a temp file it later syncs and
+renames); ``close()`` finishes the format but leaves the file open.
+
+- NDJSON: one JSON object per line, a whole page encoded by msgspec at once.
+- CSV: a header, then one column per :class:`~telcall.CallRecord` field;
+  datetimes in ISO 8601 with their offset, enums as their values, ``None``
+  as an empty cell.
+- Parquet (``pip install 'telcall[parquet]'``): a typed schema, timestamps
+  in the export's zone, statuses and directions dictionary-encoded; rows are
+  buffered into row groups of :data:`ROW_GROUP` records.
+
+``raw=True`` (the provider's wire records) is NDJSON only: wire records nest
+objects and lists (OMICall's call history does) and differ per provider, so
+they have no flat schema to put in CSV or Parquet.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+from collections.abc import Sequence
+from typing import Any, BinaryIO, Literal, Protocol
+
+import msgspec
+
+from .._core.errors import ValidationError
+from .._core.records import CallRecord
+
+__all__ = (
+    "COLUMNS",
+    "EXTENSIONS",
+    "ROW_GROUP",
+    "Format",
+    "Sink",
+    "check_format",
+    "open_sink",
+    "parquet_schema",
+)
+
+Format = Literal["ndjson", "csv", "parquet"]
+
+EXTENSIONS: dict[str, str] = {"ndjson": "ndjson", "csv": "csv", "parquet": "parquet"}
+
+#: CSV and Parquet columns: the fields of CallRecord, in order.
+COLUMNS: tuple[str, ...] = CallRecord.__struct_fields__
+
+ROW_GROUP = 65_536
+
+_TIMES = frozenset({"started_at", "answered_at", "ended_at"})
+_INTS = frozenset({"duration", "billsec"})
+_ENUMS = frozenset({"provider", "direction", "status"})
+
+
+class Sink(Protocol):
+    """Writes one window's records to an open binary file."""
+
+    def write(self, records: Sequence[Any]) -> None:
+        """Append a page of records."""
+        ...
+
+    def close(self) -> None:
+        """Finish the format (headers, footers); the file itself stays open."""
+        ...
+
+
+def _pyarrow() -> Any:
+    try:
+        # pyarrow ships no type information; importlib keeps mypy from asking for stubs.
+        pyarrow = importlib.import_module("pyarrow")
+        importlib.import_module("pyarrow.parquet")
+    except ImportError as exc:
+        raise ImportError("Parquet output needs pyarrow: pip install 'telcall[parquet]'") from exc
+    return pyarrow
+
+
+def check_format(format: str, raw: bool) -> Format:
+    """Validate ``format``/``raw`` before any I/O (and that pyarrow is there for Parquet)."""
+    if format not in EXTENSIONS:
+        raise ValidationError(f"format must be ndjson, csv or parquet; got {format!r}")
+    if raw and format != "ndjson":
+        raise ValidationError("raw=True writes the providers' wire records, which needs ndjson")
+    if format == "parquet":
+        _pyarrow()
+    return format  # type: ignore[return-value]  # checked against EXTENSIONS above
+
+
+class NdjsonSink:
+    """One JSON object per line."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self._encoder = msgspec.json.Encoder()
+
+    def write(self, records: Sequence[Any]) -> None:
+        """Encode the whole page in one call."""
+        if records:
+            self._file.write(self._encoder.encode_lines(records))
+
+    def close(self) -> None:
+        """Nothing to finish."""
+
+
+class CsvSink:
+    """A header row, then one row per record."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        # newline="": the csv module writes its own \r\n line ends.
+        self._text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=True)
+        self._writer = csv.writer(self._text)
+        self._writer.writerow(COLUMNS)
+
+    def write(self, records: Sequence[Any]) -> None:
+        """Rows via msgspec: ISO datetimes and enum values without a Python loop per cell."""
+        self._writer.writerows(msgspec.to_builtins([msgspec.structs.astuple(r) for r in records]))
+
+    def close(self) -> None:
+        """Flush, and let go of the binary file without closing it."""
+        self._text.flush()
+        self._text.detach()
+
+
+def parquet_schema(tz: str) -> Any:
+    """The Parquet schema of CallRecord columns, timestamps in zone ``tz``."""
+    pa = _pyarrow()
+    types = {
+        **{name: pa.timestamp("us", tz=tz) for name in _TIMES},
+        **{name: pa.int64() for name in _INTS},
+        **{name: pa.dictionary(pa.int32(), pa.string()) for name in _ENUMS},
+    }
+    return pa.schema(
+        [
+            pa.field(name, types.get(name, pa.string()), nullable=name not in _INTS | {"id"})
+            for name in COLUMNS
+        ]
+    )
+
+
+class ParquetSink:
+    """Typed columns, written in row groups of ``ROW_GROUP`` records."""
+
+    def __init__(self, file: BinaryIO, tz: str) -> None:
+        self._pa = _pyarrow()
+        self._schema = parquet_schema(tz)
+        self._writer = self._pa.parquet.ParquetWriter(file, self._schema)
+        self._rows: list[tuple[Any, ...]] = []
+
+    def write(self, records: Sequence[Any]) -> None:
+        """Buffer the page; write a row group once enough rows are in."""
+        astuple = msgspec.structs.astuple
+        self._rows.extend(astuple(r) for r in records)
+        if len(self._rows) >= ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        pa = self._pa
+        columns = list(zip(*self._rows, strict=True))
+        arrays = [
+            pa.array(column, type=field.type)
+            for column, field in zip(columns, self._schema, strict=True)
+        ]
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
+        self._rows = []
+
+    def close(self) -> None:
+        """Write what is buffered (an empty window still gets a schema) and the footer."""
+        if self._rows:
+            self._flush()
+        self._writer.close()
+
+
+def open_sink(format: Format, file: BinaryIO, tz: str) -> Sink:
+    """A sink writing ``format`` to ``file``; ``tz`` names the zone of Parquet timestamps."""
+    if format == "ndjson":
+        return NdjsonSink(file)
+    if format == "csv":
+        return CsvSink(file)
+    return ParquetSink(file, tz)
