@@ -481,13 +481,17 @@ def mirror_resource(
     functions = members(cls)
     head = class_sources(cls)[0]
     docstring = _docstring(head.module, head.node) or f'"""Sync twin of ``{cls.__name__}``."""'
+    members_ = mirror_members(functions, path, client_name, imports, out)
+    # Sub-resources are cached_property attributes, which need an instance __dict__.
+    has_subresources = any("@cached_property" in part for part in members_)
+    slots = "('_client', '__dict__')" if has_subresources else "('_client',)"
     parts = [
-        "    __slots__ = ('_client',)\n",
+        f"    __slots__ = {slots}\n",
         f"    def __init__(self, client: ClientHandle[{client_name}]) -> None:\n"
         '        """Share the sync client\'s bridge handle."""\n'
         "        self._client = client\n",
+        *members_,
     ]
-    parts += mirror_members(functions, path, client_name, imports, out)
     out.append(SyncClass(name, docstring, parts))
     return name
 

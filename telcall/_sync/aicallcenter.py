@@ -9,16 +9,20 @@ from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
 
+from telcall._core.pagination import Page
 from telcall._core.records import DEFAULT_TZ
 from telcall._core.transport import Timeout
-from telcall._sync._bridge import ClientHandle
+from telcall._sync._bridge import ClientHandle, SyncIterator
 from telcall.aicallcenter.client import AsyncAICallCenterClient
-from telcall.aicallcenter.models import CampaignContact, ImportResult
+from telcall.aicallcenter.models import Call, CampaignContact, ImportResult
+from telcall.aicallcenter.resources._calls import DEFAULT_LIMIT, DateLike
 from telcall.aicallcenter.resources.campaigns import DEFAULT_BATCH_SIZE
 
 __all__ = (
     "AICallCenterClient",
+    "CampaignCalls",
     "Campaigns",
+    "UserCalls",
     "Users",
 )
 
@@ -92,14 +96,108 @@ class AICallCenterClient:
         self.close()
 
 
-class Campaigns:
-    """Campaigns created on the website: load contacts into them, export their calls."""
+class CampaignCalls:
+    """The calls of one campaign (``GET /api/campaigns/<id>/export``).
+
+    ``start_time``/``end_time`` take ``datetime`` or ``date`` (naive values
+    are read in the client's ``tz``) and are sent as epoch milliseconds;
+    unset, the provider uses the campaign's creation time and now.
+    """
 
     __slots__ = ("_client",)
 
     def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def list(
+        self,
+        campaign_id: str,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        timeout: Timeout | None = None,
+    ) -> Page[Call]:
+        """``GET /api/campaigns/<campaign_id>/export``: one page (``.items``, ``.total``)."""
+        return self._client.call(
+            lambda _api: _api.campaigns.calls.list(
+                campaign_id,
+                start_time=start_time,
+                end_time=end_time,
+                limit=limit,
+                offset=offset,
+                timeout=timeout,
+            )
+        )
+
+    def pages(
+        self,
+        campaign_id: str,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+        concurrency: int = 1,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> SyncIterator[Page[Call]]:
+        """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
+        return self._client.iterate(
+            lambda _api: _api.campaigns.calls.pages(
+                campaign_id,
+                start_time=start_time,
+                end_time=end_time,
+                page_size=page_size,
+                max_items=max_items,
+                concurrency=concurrency,
+                prefetch=prefetch,
+                timeout=timeout,
+            )
+        )
+
+    def iterate(
+        self,
+        campaign_id: str,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+        concurrency: int = 1,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> SyncIterator[Call]:
+        """Every call of the campaign, page by page (see :meth:`pages`)."""
+        return self._client.iterate_items(
+            lambda _api: _api.campaigns.calls.pages(
+                campaign_id,
+                start_time=start_time,
+                end_time=end_time,
+                page_size=page_size,
+                max_items=max_items,
+                concurrency=concurrency,
+                prefetch=prefetch,
+                timeout=timeout,
+            )
+        )
+
+
+class Campaigns:
+    """Campaigns created on the website: load contacts into them, export their calls."""
+
+    __slots__ = ("_client", "__dict__")
+
+    def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    @cached_property
+    def calls(self) -> CampaignCalls:
+        """The calls of one campaign: ``list``/``pages``/``iterate`` over its export."""
+        return CampaignCalls(self._client)
 
     def import_contacts(
         self,
@@ -144,11 +242,99 @@ class Campaigns:
         )
 
 
-class Users:
-    """The account behind the token; ``calls`` is its call log."""
+class UserCalls:
+    """Every call of the account whose token is used, across campaigns.
+
+    ``start_time``/``end_time`` take ``datetime`` or ``date`` (naive values
+    are read in the client's ``tz``) and are sent as epoch milliseconds;
+    unset, the provider's defaults apply (the seed says: from the start, until now).
+    """
 
     __slots__ = ("_client",)
 
     def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def list(
+        self,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        timeout: Timeout | None = None,
+    ) -> Page[Call]:
+        """``GET /api/users/call-log``: one page (``.items``, ``.total``)."""
+        return self._client.call(
+            lambda _api: _api.users.calls.list(
+                start_time=start_time,
+                end_time=end_time,
+                limit=limit,
+                offset=offset,
+                timeout=timeout,
+            )
+        )
+
+    def pages(
+        self,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+        concurrency: int = 1,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> SyncIterator[Page[Call]]:
+        """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
+        return self._client.iterate(
+            lambda _api: _api.users.calls.pages(
+                start_time=start_time,
+                end_time=end_time,
+                page_size=page_size,
+                max_items=max_items,
+                concurrency=concurrency,
+                prefetch=prefetch,
+                timeout=timeout,
+            )
+        )
+
+    def iterate(
+        self,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+        concurrency: int = 1,
+        prefetch: int = 0,
+        timeout: Timeout | None = None,
+    ) -> SyncIterator[Call]:
+        """Every call, page by page (see :meth:`pages`)."""
+        return self._client.iterate_items(
+            lambda _api: _api.users.calls.pages(
+                start_time=start_time,
+                end_time=end_time,
+                page_size=page_size,
+                max_items=max_items,
+                concurrency=concurrency,
+                prefetch=prefetch,
+                timeout=timeout,
+            )
+        )
+
+
+class Users:
+    """The account behind the token; ``calls`` is its call log."""
+
+    __slots__ = ("_client", "__dict__")
+
+    def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    @cached_property
+    def calls(self) -> UserCalls:
+        """The account's call log: ``list``/``pages``/``iterate``."""
+        return UserCalls(self._client)

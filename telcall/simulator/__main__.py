@@ -1,4 +1,4 @@
-"""`python -m telcall.simulator --port 8080 --cdrs N ...`: run the TEL4VN simulator."""
+"""`python -m telcall.simulator [--provider tel4vn|omicall|aicallcenter] --port 8080 ...`."""
 
 from telcall.simulator._serve import main
 

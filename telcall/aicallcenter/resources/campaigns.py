@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -34,7 +35,7 @@ from ._base import AsyncResource
 from ._calls import DEFAULT_LIMIT, CallListing, DateLike
 
 if TYPE_CHECKING:
-    from ..client import AsyncAICallCenterClient
+    pass
 
 __all__ = ("DEFAULT_BATCH_SIZE", "AsyncCampaignCalls", "AsyncCampaigns")
 
@@ -143,11 +144,10 @@ class AsyncCampaignCalls(CallListing):
 class AsyncCampaigns(AsyncResource):
     """Campaigns created on the website: load contacts into them, export their calls."""
 
-    __slots__ = ("calls",)
-
-    def __init__(self, client: AsyncAICallCenterClient) -> None:
-        super().__init__(client)
-        self.calls = AsyncCampaignCalls(client)
+    @cached_property
+    def calls(self) -> AsyncCampaignCalls:
+        """The calls of one campaign: ``list``/``pages``/``iterate`` over its export."""
+        return AsyncCampaignCalls(self._client)
 
     async def import_contacts(
         self,

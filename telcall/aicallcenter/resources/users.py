@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..._core.pagination import Page
@@ -12,7 +13,7 @@ from ._base import AsyncResource
 from ._calls import DEFAULT_LIMIT, CallListing, DateLike
 
 if TYPE_CHECKING:
-    from ..client import AsyncAICallCenterClient
+    pass
 
 __all__ = ("AsyncUserCalls", "AsyncUsers")
 
@@ -94,8 +95,7 @@ class AsyncUserCalls(CallListing):
 class AsyncUsers(AsyncResource):
     """The account behind the token; ``calls`` is its call log."""
 
-    __slots__ = ("calls",)
-
-    def __init__(self, client: AsyncAICallCenterClient) -> None:
-        super().__init__(client)
-        self.calls = AsyncUserCalls(client)
+    @cached_property
+    def calls(self) -> AsyncUserCalls:
+        """The account's call log: ``list``/``pages``/``iterate``."""
+        return AsyncUserCalls(self._client)
