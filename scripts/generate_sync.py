@@ -484,7 +484,7 @@ def mirror_resource(
     members_ = mirror_members(functions, path, client_name, imports, out)
     # Sub-resources are cached_property attributes, which need an instance __dict__.
     has_subresources = any("@cached_property" in part for part in members_)
-    slots = "('_client', '__dict__')" if has_subresources else "('_client',)"
+    slots = "('__dict__', '_client')" if has_subresources else "('_client',)"
     parts = [
         f"    __slots__ = {slots}\n",
         f"    def __init__(self, client: ClientHandle[{client_name}]) -> None:\n"

@@ -188,7 +188,7 @@ class CampaignCalls:
 class Campaigns:
     """Campaigns created on the website: load contacts into them, export their calls."""
 
-    __slots__ = ("_client", "__dict__")
+    __slots__ = ("__dict__", "_client")
 
     def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
         """Share the sync client's bridge handle."""
@@ -328,7 +328,7 @@ class UserCalls:
 class Users:
     """The account behind the token; ``calls`` is its call log."""
 
-    __slots__ = ("_client", "__dict__")
+    __slots__ = ("__dict__", "_client")
 
     def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
         """Share the sync client's bridge handle."""

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from telcall.simulator._omicall import OmicallSimulator as OmicallSimulator
     from telcall.simulator._serve import serve as serve
     from telcall.simulator._tel4vn import Tel4vnSimulator as Tel4vnSimulator
+    from telcall.simulator._thread import serve_in_thread as serve_in_thread
 
 __all__ = (
     "HTML_502_BODY",
@@ -58,6 +59,7 @@ __all__ = (
     "Truncate",
     "cdr_page_bytes",
     "serve",
+    "serve_in_thread",
 )
 
 _HOMES = {
@@ -78,6 +80,7 @@ _HOMES = {
     "Truncate": "_faults",
     "serve": "_serve",
     "Tel4vnSimulator": "_tel4vn",
+    "serve_in_thread": "_thread",
 }
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
 from telcall import AsyncTel4vnClient, CallRecord, errors
 from telcall._core.retry import RetryPolicy
-from telcall.simulator import Drop, Reply, Tel4vnSimulator
+from telcall.simulator import Drop, Reply, Tel4vnSimulator, serve_in_thread
 from telcall.tel4vn import FlexCdr
 
 Factory = Callable[..., Awaitable[Tel4vnSimulator]]
@@ -144,3 +146,29 @@ async def test_first_scroll_request_is_retried(
     tel4vn_simulator.script(Drop(), path="/v2/cdr")
     ids = [c.cdr_id async for c in client.cdrs.iterate(page_size=500)]
     assert ids == list(tel4vn_simulator.cdr_ids())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        pytest.param({}, 1, id="no-read-ahead"),
+        pytest.param({"prefetch": 1}, 2, id="prefetch"),
+        pytest.param({"pagination": "offset", "concurrency": 3}, 3, id="concurrency"),
+    ],
+)
+def test_read_ahead_is_on_the_wire_while_the_caller_works(
+    kwargs: dict[str, Any], expected: int
+) -> None:
+    """While the caller does blocking work on page 1, exactly the read-ahead pages are requested."""
+    with serve_in_thread(Tel4vnSimulator(cdrs=1000)) as sim:
+
+        async def first_page_then_block() -> int:
+            async with AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key) as client:
+                pages = client.cdrs.pages(page_size=100, **kwargs)
+                await anext(pages)
+                time.sleep(0.3)  # noqa: ASYNC251 - the caller's blocking work on the page
+                seen = sim.count("GET", "/v2/cdr")
+                await pages.aclose()
+                return seen
+
+        assert asyncio.run(first_page_then_block()) == expected
