@@ -61,3 +61,15 @@ def test_all_is_complete_and_importable() -> None:
     modules = {n for n in public if type(getattr(telcall, n)).__name__ == "module"}
     assert public - modules - set(telcall.__all__) == set()
     assert isinstance(telcall.__all__, tuple)
+
+
+def test_import_is_light() -> None:
+    """`import telcall` (done by the pytest plugin in every test run) loads no HTTP stack."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, telcall; print(sorted(m for m in ('aiohttp', 'msgspec') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
