@@ -25,6 +25,7 @@ __all__ = (
     "ScrollPagination",
     "Strategy",
     "check_paging",
+    "iterate_items",
     "iterate_pages",
 )
 
@@ -287,3 +288,13 @@ async def _cancel_all(tasks: deque[asyncio.Task[Any]]) -> None:
     # cancellation still propagates.
     await asyncio.gather(*tasks, return_exceptions=True)
     tasks.clear()
+
+
+async def iterate_items(pages: AsyncGenerator[Page[T], None]) -> AsyncGenerator[T, None]:
+    """The items of ``pages``, closing the page generator as soon as the caller stops."""
+    try:
+        async for page in pages:
+            for item in page.items:
+                yield item
+    finally:
+        await pages.aclose()

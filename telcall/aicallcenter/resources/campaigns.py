@@ -17,7 +17,7 @@ from ..._core.errors import (
     TransportError,
     ValidationError,
 )
-from ..._core.pagination import Page
+from ..._core.pagination import Page, iterate_items
 from ..._core.phones import normalize_vn_phone
 from ..._core.transport import Timeout
 from .._validation import is_valid_otp, phone_problem, require
@@ -87,7 +87,7 @@ class AsyncCampaignCalls(CallListing):
         path = _path(campaign_id, "export")
         return await self._list(path, start_time, end_time, limit, offset, timeout)
 
-    async def pages(
+    def pages(
         self,
         campaign_id: str,
         *,
@@ -101,16 +101,11 @@ class AsyncCampaignCalls(CallListing):
     ) -> AsyncGenerator[Page[Call], None]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
         path = _path(campaign_id, "export")
-        pages = self._pages(
+        return self._pages(
             path, start_time, end_time, page_size, max_items, concurrency, prefetch, timeout
         )
-        try:
-            async for page in pages:
-                yield page
-        finally:
-            await pages.aclose()
 
-    async def iterate(
+    def iterate(
         self,
         campaign_id: str,
         *,
@@ -123,22 +118,18 @@ class AsyncCampaignCalls(CallListing):
         timeout: Timeout | None = None,
     ) -> AsyncGenerator[Call, None]:
         """Every call of the campaign, page by page (see :meth:`pages`)."""
-        pages = self.pages(
-            campaign_id,
-            start_time=start_time,
-            end_time=end_time,
-            page_size=page_size,
-            max_items=max_items,
-            concurrency=concurrency,
-            prefetch=prefetch,
-            timeout=timeout,
+        return iterate_items(
+            self.pages(
+                campaign_id,
+                start_time=start_time,
+                end_time=end_time,
+                page_size=page_size,
+                max_items=max_items,
+                concurrency=concurrency,
+                prefetch=prefetch,
+                timeout=timeout,
+            )
         )
-        try:
-            async for page in pages:
-                for item in page.items:
-                    yield item
-        finally:
-            await pages.aclose()
 
 
 class AsyncCampaigns(AsyncResource):

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ..._core.pagination import Page
+from ..._core.pagination import Page, iterate_items
 from ..._core.transport import Timeout
 from ..models import Call
 from ._base import AsyncResource
@@ -42,7 +42,7 @@ class AsyncUserCalls(CallListing):
         """``GET /api/users/call-log``: one page (``.items``, ``.total``)."""
         return await self._list(_PATH, start_time, end_time, limit, offset, timeout)
 
-    async def pages(
+    def pages(
         self,
         *,
         start_time: DateLike | None = None,
@@ -54,16 +54,11 @@ class AsyncUserCalls(CallListing):
         timeout: Timeout | None = None,
     ) -> AsyncGenerator[Page[Call], None]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
-        pages = self._pages(
+        return self._pages(
             _PATH, start_time, end_time, page_size, max_items, concurrency, prefetch, timeout
         )
-        try:
-            async for page in pages:
-                yield page
-        finally:
-            await pages.aclose()
 
-    async def iterate(
+    def iterate(
         self,
         *,
         start_time: DateLike | None = None,
@@ -75,21 +70,17 @@ class AsyncUserCalls(CallListing):
         timeout: Timeout | None = None,
     ) -> AsyncGenerator[Call, None]:
         """Every call, page by page (see :meth:`pages`)."""
-        pages = self.pages(
-            start_time=start_time,
-            end_time=end_time,
-            page_size=page_size,
-            max_items=max_items,
-            concurrency=concurrency,
-            prefetch=prefetch,
-            timeout=timeout,
+        return iterate_items(
+            self.pages(
+                start_time=start_time,
+                end_time=end_time,
+                page_size=page_size,
+                max_items=max_items,
+                concurrency=concurrency,
+                prefetch=prefetch,
+                timeout=timeout,
+            )
         )
-        try:
-            async for page in pages:
-                for item in page.items:
-                    yield item
-        finally:
-            await pages.aclose()
 
 
 class AsyncUsers(AsyncResource):

@@ -17,7 +17,13 @@ from typing import Any
 import msgspec
 
 from ..._core.errors import ValidationError
-from ..._core.pagination import Page, PageNumberPagination, check_paging, iterate_pages
+from ..._core.pagination import (
+    Page,
+    PageNumberPagination,
+    check_paging,
+    iterate_items,
+    iterate_pages,
+)
 from ..._core.transport import Timeout
 from .._validation import to_epoch_ms
 from ..models import CallTransaction, CallTransactionPage, Envelope
@@ -156,7 +162,7 @@ class AsyncCallHistory(AsyncResource):
             finally:
                 await pages.aclose()
 
-    async def iterate(
+    def iterate(
         self,
         *,
         from_date: DateLike,
@@ -167,17 +173,13 @@ class AsyncCallHistory(AsyncResource):
         timeout: Timeout | None = None,
     ) -> AsyncGenerator[CallTransaction, None]:
         """Every call of ``[from_date, to_date)``, page by page (see :meth:`pages`)."""
-        pages = self.pages(
-            from_date=from_date,
-            to_date=to_date,
-            page_size=page_size,
-            max_items=max_items,
-            prefetch=prefetch,
-            timeout=timeout,
+        return iterate_items(
+            self.pages(
+                from_date=from_date,
+                to_date=to_date,
+                page_size=page_size,
+                max_items=max_items,
+                prefetch=prefetch,
+                timeout=timeout,
+            )
         )
-        try:
-            async for page in pages:
-                for item in page.items:
-                    yield item
-        finally:
-            await pages.aclose()

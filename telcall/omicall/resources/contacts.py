@@ -11,7 +11,13 @@ from urllib.parse import quote
 import msgspec
 
 from ..._core.errors import DecodeError, ValidationError
-from ..._core.pagination import Page, PageNumberPagination, check_paging, iterate_pages
+from ..._core.pagination import (
+    Page,
+    PageNumberPagination,
+    check_paging,
+    iterate_items,
+    iterate_pages,
+)
 from ..._core.redaction import redact_url
 from ..._core.transport import Timeout
 from .._validation import (
@@ -174,7 +180,7 @@ class AsyncContacts(AsyncResource):
         params.update(page=page, size=size)
         return await self._fetch(params, timeout)
 
-    async def pages(
+    def pages(
         self,
         *,
         keyword: str | None = None,
@@ -194,20 +200,15 @@ class AsyncContacts(AsyncResource):
         )
         params = self._query(keyword, filters)
         params.update(page=1, size=page_size)
-        pages = iterate_pages(
+        return iterate_pages(
             lambda p: self._fetch(p, timeout),
             PageNumberPagination(page_param="page", size_param="size"),
             params,
             max_items=max_items,
             prefetch=prefetch,
         )
-        try:
-            async for page in pages:
-                yield page
-        finally:
-            await pages.aclose()
 
-    async def iterate(
+    def iterate(
         self,
         *,
         keyword: str | None = None,
@@ -218,20 +219,16 @@ class AsyncContacts(AsyncResource):
         timeout: Timeout | None = None,
     ) -> AsyncGenerator[Contact, None]:
         """Every matching contact, page by page (see :meth:`pages`)."""
-        pages = self.pages(
-            keyword=keyword,
-            filters=filters,
-            page_size=page_size,
-            max_items=max_items,
-            prefetch=prefetch,
-            timeout=timeout,
+        return iterate_items(
+            self.pages(
+                keyword=keyword,
+                filters=filters,
+                page_size=page_size,
+                max_items=max_items,
+                prefetch=prefetch,
+                timeout=timeout,
+            )
         )
-        try:
-            async for page in pages:
-                for item in page.items:
-                    yield item
-        finally:
-            await pages.aclose()
 
     async def add(
         self,

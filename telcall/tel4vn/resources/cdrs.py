@@ -16,6 +16,7 @@ from ..._core.pagination import (
     ScrollPagination,
     Strategy,
     check_paging,
+    iterate_items,
     iterate_pages,
 )
 from ..._core.transport import Timeout
@@ -246,7 +247,7 @@ class AsyncCdrs(AsyncResource):
         params.update(page=page, limit=limit, offset=offset, scroll_id=scroll_id)
         return await self._fetch(params, timeout)
 
-    async def pages(
+    def pages(
         self,
         *,
         start_date: DateLike | None = None,
@@ -306,7 +307,7 @@ class AsyncCdrs(AsyncResource):
             strategy = OffsetPagination()
         else:
             strategy = ScrollPagination()
-        pages = iterate_pages(
+        return iterate_pages(
             lambda p: self._fetch(p, timeout),
             strategy,
             params,
@@ -314,13 +315,8 @@ class AsyncCdrs(AsyncResource):
             concurrency=concurrency,
             prefetch=prefetch,
         )
-        try:
-            async for page in pages:
-                yield page
-        finally:
-            await pages.aclose()
 
-    async def iterate(
+    def iterate(
         self,
         *,
         start_date: DateLike | None = None,
@@ -343,29 +339,25 @@ class AsyncCdrs(AsyncResource):
         timeout: Timeout | None = None,
     ) -> AsyncGenerator[AnyCdr, None]:
         """Every matching record, page by page (see :meth:`pages`)."""
-        pages = self.pages(
-            start_date=start_date,
-            end_date=end_date,
-            duration=duration,
-            min_duration=min_duration,
-            extension=extension,
-            phone=phone,
-            direction=direction,
-            status=status,
-            hotline=hotline,
-            campaign_uuid=campaign_uuid,
-            start_date_ended=start_date_ended,
-            end_date_ended=end_date_ended,
-            page_size=page_size,
-            max_items=max_items,
-            pagination=pagination,
-            concurrency=concurrency,
-            prefetch=prefetch,
-            timeout=timeout,
+        return iterate_items(
+            self.pages(
+                start_date=start_date,
+                end_date=end_date,
+                duration=duration,
+                min_duration=min_duration,
+                extension=extension,
+                phone=phone,
+                direction=direction,
+                status=status,
+                hotline=hotline,
+                campaign_uuid=campaign_uuid,
+                start_date_ended=start_date_ended,
+                end_date_ended=end_date_ended,
+                page_size=page_size,
+                max_items=max_items,
+                pagination=pagination,
+                concurrency=concurrency,
+                prefetch=prefetch,
+                timeout=timeout,
+            )
         )
-        try:
-            async for page in pages:
-                for item in page.items:
-                    yield item
-        finally:
-            await pages.aclose()

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import msgspec
 
 from ..._core.errors import ValidationError
-from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_pages
+from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_items, iterate_pages
 from ..._core.transport import Timeout
 from .._validation import check_phone, require
 from ..models import Customer, CustomerCreated, CustomerList, CustomerResponse, NewCustomer
@@ -50,7 +50,7 @@ class AsyncCustomers(AsyncResource):
         params = {"campaign_id": campaign_id, "limit": limit, "offset": offset}
         return await self._fetch(params, timeout)
 
-    async def pages(
+    def pages(
         self,
         *,
         campaign_id: str | None = None,
@@ -69,7 +69,7 @@ class AsyncCustomers(AsyncResource):
             max_page_size=MAX_PAGE_SIZE,
         )
         params = {"campaign_id": campaign_id, "limit": page_size, "offset": 0}
-        pages = iterate_pages(
+        return iterate_pages(
             lambda p: self._fetch(p, timeout),
             OffsetPagination(),
             params,
@@ -77,13 +77,8 @@ class AsyncCustomers(AsyncResource):
             concurrency=concurrency,
             prefetch=prefetch,
         )
-        try:
-            async for page in pages:
-                yield page
-        finally:
-            await pages.aclose()
 
-    async def iterate(
+    def iterate(
         self,
         *,
         campaign_id: str | None = None,
@@ -94,20 +89,16 @@ class AsyncCustomers(AsyncResource):
         timeout: Timeout | None = None,
     ) -> AsyncGenerator[Customer, None]:
         """Every customer, page by page (see :meth:`pages`)."""
-        pages = self.pages(
-            campaign_id=campaign_id,
-            page_size=page_size,
-            max_items=max_items,
-            concurrency=concurrency,
-            prefetch=prefetch,
-            timeout=timeout,
+        return iterate_items(
+            self.pages(
+                campaign_id=campaign_id,
+                page_size=page_size,
+                max_items=max_items,
+                concurrency=concurrency,
+                prefetch=prefetch,
+                timeout=timeout,
+            )
         )
-        try:
-            async for page in pages:
-                for item in page.items:
-                    yield item
-        finally:
-            await pages.aclose()
 
     async def get(self, customer_id: str, *, timeout: Timeout | None = None) -> Customer:
         """``GET /v2/customer/<customer_id>``; unknown → ``NotFoundError``."""
