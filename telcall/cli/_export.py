@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -10,16 +11,41 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import msgspec
 
-from telcall.export import ExportProgress, ExportSummary, export_cdrs
+from telcall import AsyncAICallCenterClient, AsyncOmicallClient
+from telcall.export import AICallCenterSource, ExportProgress, ExportSummary, export_cdrs
 
-from ._common import EXIT_OK, Subparsers, add_tel4vn_options, positive_int, tel4vn_client
+from ._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    Subparsers,
+    add_tel4vn_options,
+    positive_int,
+    tel4vn_client,
+)
 from ._ui import Column, Ui, format_duration, rich_installed
 
-__all__ = ("parse_duration", "register")
+__all__ = ("PROVIDERS", "parse_duration", "register")
+
+PROVIDERS = ("tel4vn", "omicall", "aicallcenter")
+
+_CONNECTION = (
+    "Flags win over the environment. TEL4VN: TELCALL_TEL4VN_BASE_URL, TELCALL_TEL4VN_API_KEY, "
+    "TELCALL_TEL4VN_TOKEN. OMICall: TELCALL_OMICALL_BASE_URL, TELCALL_OMICALL_API_KEY, "
+    "TELCALL_OMICALL_TOKEN. AI Call Center: TELCALL_AICALLCENTER_BASE_URL (default "
+    "https://es.aicallcenter.vn), TELCALL_AICALLCENTER_SECRET_KEY, "
+    "TELCALL_AICALLCENTER_ACCESS_TOKEN. Prefer the environment for secrets: flags show in `ps`."
+)
+
+# Flags that belong to one provider: flag → (attribute, provider).
+_ONLY_FOR = {
+    "--secret-key": ("secret_key", "aicallcenter"),
+    "--campaign": ("campaign", "aicallcenter"),
+}
 
 _DURATION = re.compile(r"(\d+)([dhms])")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -80,8 +106,89 @@ def register(subparsers: Subparsers) -> None:
     )
     cdrs.add_argument("--raw", action="store_true", help="write the wire records (ndjson only)")
     cdrs.add_argument("--json", action="store_true", help="print the summary as JSON")
-    add_tel4vn_options(cdrs)
+    connection = add_tel4vn_options(cdrs, providers=PROVIDERS, description=_CONNECTION)
+    connection.add_argument(
+        "--secret-key",
+        metavar="KEY",
+        help="AI Call Center secret key (tokens are obtained for you)",
+    )
+    connection.add_argument(
+        "--campaign",
+        metavar="ID",
+        help="AI Call Center: export this campaign's calls instead of the account's call log",
+    )
     cdrs.set_defaults(handler=_run)
+
+
+def _setting(flag: str | None, env: str) -> str | None:
+    return flag or os.environ.get(env) or None
+
+
+def _omicall_client(args: argparse.Namespace) -> AsyncOmicallClient:
+    base_url = _setting(args.base_url, "TELCALL_OMICALL_BASE_URL")
+    api_key = _setting(args.api_key, "TELCALL_OMICALL_API_KEY")
+    token = _setting(args.token, "TELCALL_OMICALL_TOKEN")
+    if not base_url:
+        raise CliError(
+            "no OMICall address: pass --base-url or set TELCALL_OMICALL_BASE_URL",
+            exit_code=EXIT_USAGE,
+        )
+    if not (api_key or token):
+        raise CliError(
+            "no credentials: pass --api-key or --token, "
+            "or set TELCALL_OMICALL_API_KEY or TELCALL_OMICALL_TOKEN",
+            exit_code=EXIT_USAGE,
+        )
+    if args.api_key and not args.token:
+        # An explicit --api-key beats a token left in the environment.
+        token = None
+    # "" rather than None: None would let the client read the environment again.
+    return AsyncOmicallClient(
+        base_url=base_url,
+        api_key=api_key or "",
+        token=token or "",
+        timeout=args.timeout,
+        tz=args.tz,
+    )
+
+
+def _aicallcenter_client(args: argparse.Namespace) -> AsyncAICallCenterClient:
+    if args.api_key:
+        raise CliError(
+            "AI Call Center takes --secret-key (or --token), not --api-key", exit_code=EXIT_USAGE
+        )
+    secret_key = _setting(args.secret_key, "TELCALL_AICALLCENTER_SECRET_KEY")
+    token = _setting(args.token, "TELCALL_AICALLCENTER_ACCESS_TOKEN")
+    if not (secret_key or token):
+        raise CliError(
+            "no credentials: pass --secret-key or --token, or set "
+            "TELCALL_AICALLCENTER_SECRET_KEY or TELCALL_AICALLCENTER_ACCESS_TOKEN",
+            exit_code=EXIT_USAGE,
+        )
+    if args.secret_key and not args.token:
+        token = None
+    return AsyncAICallCenterClient(
+        base_url=_setting(args.base_url, "TELCALL_AICALLCENTER_BASE_URL"),
+        secret_key=secret_key or "",
+        access_token=token or "",
+        timeout=args.timeout,
+        tz=args.tz,
+    )
+
+
+def _client(args: argparse.Namespace) -> Any:
+    """The provider's client, from flags then the environment; wrong or missing ones exit 2."""
+    provider: str = args.provider
+    for flag, (name, owner) in _ONLY_FOR.items():
+        if getattr(args, name) is not None and provider != owner:
+            raise CliError(
+                f"{flag} is for --provider {owner}, not {provider}", exit_code=EXIT_USAGE
+            )
+    if provider == "omicall":
+        return _omicall_client(args)
+    if provider == "aicallcenter":
+        return _aicallcenter_client(args)
+    return tel4vn_client(args)
 
 
 class _Plain:
@@ -90,7 +197,8 @@ class _Plain:
     def __init__(self, stream: TextIO, interval: float = 1.0) -> None:
         self._stream = stream
         self._interval = interval
-        self._last = 0.0
+        # The first line after one interval: a run that fails at once prints only its error.
+        self._last = time.monotonic()
         self._state: ExportProgress | None = None
 
     def update(self, state: ExportProgress) -> None:
@@ -164,10 +272,9 @@ def _progress(ui: Ui) -> Iterator[_Plain]:
             yield _Rich(ui.err)
         return
     plain = _Plain(ui.err)
-    try:
-        yield plain
-    finally:
-        plain.show()
+    yield plain
+    # After a failure the error line says it all; the last state is for a finished run.
+    plain.show()
 
 
 def _table(ui: Ui, summary: ExportSummary) -> None:
@@ -195,10 +302,11 @@ def _table(ui: Ui, summary: ExportSummary) -> None:
 async def _run(args: argparse.Namespace) -> int:
     ui = Ui()
     last = args.since.strip().lower() == "last"
-    async with tel4vn_client(args) as client:
+    async with _client(args) as client:
+        source = client if args.campaign is None else AICallCenterSource(client, args.campaign)
         with _progress(ui) as progress:
             summary = await export_cdrs(
-                client,
+                source,
                 None if last else args.since,
                 args.until,
                 args.out,

@@ -8,7 +8,10 @@ async with AsyncTel4vnClient() as client:
     summary = await export_cdrs(client, "2026-11-01", "2026-11-08", "cdrs/", format="parquet")
 ```
 
-On an engine: :func:`plan` once, then :func:`run_window` for each spec anywhere.
+OMICall and AI Call Center clients work the same way; pass
+``AICallCenterSource(client, campaign_id)`` to export one campaign instead of
+the account's call log. On an engine: :func:`plan` once, then
+:func:`run_window` for each spec anywhere.
 """
 
 from ._job import (
@@ -25,6 +28,7 @@ from ._job import (
 from ._plan import WindowSpec as WindowSpec, plan as plan
 from ._sinks import COLUMNS as COLUMNS, Format as Format, parquet_schema as parquet_schema
 from ._source import (
+    AICallCenterSource as AICallCenterSource,
     CdrSource as CdrSource,
     Connection as Connection,
     OmicallSource as OmicallSource,
@@ -36,6 +40,7 @@ from ._state import STATE_FILE as STATE_FILE
 __all__ = (
     "COLUMNS",
     "STATE_FILE",
+    "AICallCenterSource",
     "CdrSource",
     "ClientFactory",
     "Connection",

@@ -9,13 +9,15 @@ its file, or an uncommitted one that the next run redoes from its bounds.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
 import os
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -23,10 +25,16 @@ from typing import Any, BinaryIO, Literal
 import anyio
 import msgspec
 
-from .._core.errors import TelcallError, ValidationError
+from .._core.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    TelcallError,
+    ValidationError,
+)
 from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan
 from ._sinks import Format, open_sink
-from ._source import Connection, SourceRecord, open_client, source_for
+from ._source import CdrSource, Connection, open_client, source_for
 from ._state import CheckpointStore
 from ._windows import DateLike
 
@@ -43,6 +51,10 @@ __all__ = (
 )
 
 logger = logging.getLogger("telcall.export")
+
+# Errors no window can recover from (credentials, access, the address, the
+# input): a window does not retry them and the job stops at the first one.
+_FATAL = (AuthenticationError, PermissionDeniedError, NotFoundError, ValidationError)
 
 ClientFactory = Callable[[Connection], Any]
 
@@ -155,71 +167,85 @@ def _seal(file: BinaryIO, tmp: Path, final: Path) -> tuple[str, int]:
     return digest, size
 
 
-async def _write(
+async def _fill(
     spec: WindowSpec,
-    client: Any,
-    store: CheckpointStore,
-    requests: anyio.CapacityLimiter | None,
+    source: CdrSource,
+    file: BinaryIO,
+    requests: AbstractAsyncContextManager[Any],
     on_page: Callable[[int], None] | None,
-) -> WindowResult:
-    source = source_for(client)
-    out = Path(spec.out_dir)
-    final = out / spec.path
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    start, end = spec.start, spec.end
+) -> tuple[int, int, int]:
+    """Read the window into ``file``; return (records, duplicates, out of window)."""
+    start, end, raw = spec.start, spec.end, spec.raw
+    sink = open_sink(spec.format, file, spec.connection.tz)
     seen: set[str] = set()
     records = duplicates = out_of_window = 0
+
+    # Counted before the read opens, never beside it: a scroll reads a snapshot
+    # taken when it opens, so a count taken after that may include records
+    # filed since, which the read cannot bring, and the window would never pass.
+    async with requests:
+        expected = await source.count(start, end)
+    pages = source.pages(start, end, page_size=spec.page_size)
+    try:
+        while True:
+            async with requests:
+                page = await anext(pages, None)
+            if page is None:
+                break
+            batch: list[Any] = []
+            keep, mark = batch.append, seen.add
+            for rid, at, record, wire in page:
+                if rid in seen:
+                    duplicates += 1
+                elif at is None or not start <= at < end:
+                    # Servers filter on rounded or inclusive bounds; the window is the truth.
+                    mark(rid)
+                    out_of_window += 1
+                else:
+                    mark(rid)
+                    keep(wire if raw else record)
+            sink.write(batch)
+            records += len(batch)
+            if on_page is not None:
+                on_page(len(batch))
+    finally:
+        aclose = getattr(pages, "aclose", None)
+        if aclose is not None:
+            # Shielded: a cancelled job (another window's fatal error) must still
+            # stop this window's requests, not leave them to the garbage collector.
+            with anyio.CancelScope(shield=True):
+                await aclose()
+    if expected is not None and len(seen) < expected:
+        raise IncompleteWindow(
+            f"the server counts {expected} records in {spec.path}, the read brought {len(seen)}"
+        )
+    sink.close()
+    return records, duplicates, out_of_window
+
+
+async def _write(
+    spec: WindowSpec,
+    source: CdrSource,
+    store: CheckpointStore,
+    requests: AbstractAsyncContextManager[Any],
+    on_page: Callable[[int], None] | None,
+    slot: AbstractAsyncContextManager[Any],
+) -> WindowResult:
+    final = Path(spec.out_dir) / spec.path
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     file = tmp.open("wb")
     try:
-        sink = open_sink(spec.format, file, spec.connection.tz)
-        if requests is None:
-            expected = await source.count(start, end)
-        else:
-            async with requests:
-                expected = await source.count(start, end)
-        pages: AsyncIterator[list[SourceRecord]] = source.pages(
-            start, end, page_size=spec.page_size
-        )
-        try:
-            while True:
-                if requests is None:
-                    page = await anext(pages, None)
-                else:
-                    async with requests:
-                        page = await anext(pages, None)
-                if page is None:
-                    break
-                batch: list[Any] = []
-                for rid, record, wire in page:
-                    if rid in seen:
-                        duplicates += 1
-                        continue
-                    seen.add(rid)
-                    started = record.started_at
-                    # Servers filter by date strings; the window is the truth.
-                    if started is None or not start <= started < end:
-                        out_of_window += 1
-                    else:
-                        batch.append(wire if spec.raw else record)
-                sink.write(batch)
-                records += len(batch)
-                if on_page is not None:
-                    on_page(len(batch))
-        finally:
-            aclose = getattr(pages, "aclose", None)
-            if aclose is not None:
-                await aclose()
-        if expected is not None and len(seen) < expected:
-            raise IncompleteWindow(
-                f"the server counts {expected} records in {spec.path}, the read brought {len(seen)}"
-            )
-        sink.close()
+        # The slot bounds windows reading; syncing and committing need none, so
+        # the next window starts reading meanwhile.
+        async with slot:
+            records, duplicates, out_of_window = await _fill(spec, source, file, requests, on_page)
         digest, size = await anyio.to_thread.run_sync(_seal, file, tmp, final)
     except BaseException:
         file.close()
         tmp.unlink(missing_ok=True)
         raise
+    start, end = spec.start, spec.end
     mark = await anyio.to_thread.run_sync(
         functools.partial(
             store.commit,
@@ -260,9 +286,33 @@ async def arun_window(
     ``client_factory(spec.connection)`` if given, else the provider's client
     with credentials from the environment (``TELCALL_TEL4VN_API_KEY``, ...).
     A window that fails (the client's own retries exhausted, an expired
-    scroll) is restarted from its bounds up to ``window_retries`` times.
+    scroll) is restarted from its bounds up to ``window_retries`` times;
+    refused credentials or access, an unknown resource and invalid input
+    are raised at once.
     ``requests`` bounds the page requests in flight across windows.
     """
+    return await _run_window(
+        spec,
+        client=client,
+        client_factory=client_factory,
+        window_retries=window_retries,
+        requests=requests,
+        on_page=on_page,
+        slot=contextlib.nullcontext(),
+    )
+
+
+async def _run_window(
+    spec: WindowSpec,
+    *,
+    client: Any,
+    client_factory: ClientFactory | None,
+    window_retries: int,
+    requests: anyio.CapacityLimiter | None,
+    on_page: Callable[[int], None] | None,
+    slot: AbstractAsyncContextManager[Any],
+) -> WindowResult:
+    """:func:`arun_window`, reading only while holding ``slot``."""
     store = CheckpointStore(spec.out_dir)
     final = Path(spec.out_dir) / spec.path
     row = await anyio.to_thread.run_sync(store.window, int(spec.start.timestamp()))
@@ -286,13 +336,17 @@ async def arun_window(
     if client is None:
         make = client_factory or open_client
         client = owned = make(spec.connection)
+    gate: AbstractAsyncContextManager[Any] = (
+        requests if requests is not None else contextlib.nullcontext()
+    )
     try:
+        source = source_for(client, spec.connection)
         attempt = 0
         while True:
             try:
-                return await _write(spec, client, store, requests, on_page)
+                return await _write(spec, source, store, gate, on_page, slot)
             except TelcallError as exc:
-                if isinstance(exc, ValidationError) or attempt >= window_retries:
+                if isinstance(exc, _FATAL) or attempt >= window_retries:
                     raise
                 attempt += 1
                 logger.warning(
@@ -346,6 +400,12 @@ async def export_cdrs(
 ) -> ExportSummary:
     """Export the CDRs whose call started in ``[start, end)`` into ``out_dir``, resumably.
 
+    "Started" is the time the provider's range filter reads: the call's start
+    for TEL4VN and AI Call Center, the record's ``created_date`` (the end of
+    the call) for OMICall. ``client`` is a provider client or a
+    :class:`~telcall.export.CdrSource` such as
+    ``AICallCenterSource(client, campaign_id)``.
+
     Windows (``window`` long, on a fixed grid in the client's zone) run
     ``concurrency`` at a time over the one ``client``, so they share its rate
     limit handling and retries; ``max_in_flight`` (default ``concurrency``)
@@ -356,6 +416,9 @@ async def export_cdrs(
     rewriting the overlapped windows so late CDRs appear once.
 
     Raises :class:`ExportError` if windows still fail after ``window_retries``.
+    An error that dooms every window (refused credentials or access, an
+    unknown resource such as a campaign, invalid input) stops the job and is
+    raised itself; the windows committed until then stay committed.
     """
     if concurrency < 1:
         raise ValidationError(f"concurrency must be >= 1, got {concurrency}")
@@ -404,31 +467,39 @@ async def export_cdrs(
         report()
 
     async def one(spec: WindowSpec) -> None:
-        async with windows:
-            try:
-                result = await arun_window(
-                    spec,
-                    client=client,
-                    window_retries=window_retries,
-                    requests=requests,
-                    on_page=on_page,
-                )
-            except Exception as exc:
-                logger.error("window %s failed: %s", spec.path, exc)
-                failures.append((spec, exc))
+        try:
+            result = await _run_window(
+                spec,
+                client=client,
+                client_factory=None,
+                window_retries=window_retries,
+                requests=requests,
+                on_page=on_page,
+                slot=windows,
+            )
+        except _FATAL as exc:
+            fatal.append(exc)
+            group.cancel_scope.cancel()
+            return
+        except Exception as exc:
+            logger.error("window %s failed: %s", spec.path, exc)
+            failures.append((spec, exc))
+        else:
+            results.append(result)
+            if result.skipped:
+                totals["skipped"] += 1
             else:
-                results.append(result)
-                if result.skipped:
-                    totals["skipped"] += 1
-                else:
-                    totals["done"] += 1
-                    totals["bytes"] += result.bytes
+                totals["done"] += 1
+                totals["bytes"] += result.bytes
         report()
 
     report()
+    fatal: list[TelcallError] = []
     async with anyio.create_task_group() as group:
         for spec in specs:
             group.start_soon(one, spec)
+    if fatal:
+        raise fatal[0]
     watermark = await anyio.to_thread.run_sync(CheckpointStore(out_dir).job)
     written = [r for r in results if not r.skipped]
     summary = ExportSummary(

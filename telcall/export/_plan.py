@@ -20,7 +20,7 @@ import msgspec
 
 from .._core.errors import ValidationError
 from ._sinks import EXTENSIONS, Format, check_format
-from ._source import Connection, source_for, zone_name
+from ._source import Connection, job_name, source_for, zone_name
 from ._state import CheckpointStore, WindowRow
 from ._windows import DateLike, align_down, check_window, cut, relative_path, to_instant
 
@@ -104,7 +104,8 @@ def plan(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     store = CheckpointStore(out)
-    job = store.claim(provider=source.provider, format=format, raw=raw, tz=tz_name)
+    connection = source.connection()
+    job = store.claim(provider=job_name(connection), format=format, raw=raw, tz=tz_name)
     rows = store.windows()
 
     hi = (
@@ -158,7 +159,6 @@ def plan(
         drop=[row.start for row in stale],
     )
     _tidy(out, {row.path for row in store.windows()})
-    connection = source.connection()
     return [
         WindowSpec(
             connection=connection,

@@ -1,10 +1,20 @@
 """CDR sources: the one thing the export needs from a provider, and the adapters.
 
 A source reads one closed-open time window with the provider's own iterator
-and yields pages of ``(normalised id, CallRecord, wire record)``. The export
-never touches a provider client any other way, so a provider joins by adding
-an adapter here, and users can hand :func:`~telcall.export.export_cdrs` any
-object that fits :class:`CdrSource`.
+and yields pages of ``(normalised id, instant, CallRecord, wire record)``;
+the instant is the time the provider's range filter placed the record by,
+which is what the export checks the window against. The export never touches
+a provider client any other way, so a provider joins by adding an adapter
+here, and users can hand :func:`~telcall.export.export_cdrs` any object that
+fits :class:`CdrSource`.
+
+What the window bounds (the instant), per provider:
+
+- TEL4VN: the call's start time (``time_started``), i.e. ``CallRecord.started_at``.
+- OMICall: the record's ``created_date`` (written when the call ends), the only
+  time the call-history range filters on; ``started_at`` is earlier by the
+  ring and talk time, so a call can start in one window and land in the next.
+- AI Call Center: ``called_at``, i.e. ``CallRecord.started_at``.
 
 For other processes a source is described by a :class:`Connection`, which
 holds no secret: a worker rebuilds the client from it and takes credentials
@@ -21,32 +31,49 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 import msgspec
 
 from .._core.errors import ValidationError
-from .._core.records import CallRecord
+from .._core.records import CallRecord, from_epoch_ms
 
 if TYPE_CHECKING:
+    from ..aicallcenter.client import AsyncAICallCenterClient
+    from ..omicall.client import AsyncOmicallClient
     from ..tel4vn.client import AsyncTel4vnClient
 
 __all__ = (
+    "AICallCenterSource",
     "CdrSource",
     "Connection",
     "OmicallSource",
     "SourceRecord",
     "Tel4vnSource",
+    "job_name",
     "open_client",
     "source_for",
     "zone_name",
 )
 
-SourceRecord = tuple[str, CallRecord, Any]
+SourceRecord = tuple[str, datetime | None, CallRecord, Any]
+
+_MS = timedelta(milliseconds=1)
 
 
 class Connection(msgspec.Struct, frozen=True, kw_only=True):
-    """How to reach a provider from another process, without any credential."""
+    """How to reach a provider from another process, without any credential.
+
+    ``scope`` names the part of the account the source reads when that is not
+    all of it (``campaign:<id>`` for one AI Call Center campaign); it is part
+    of what an export directory holds, like the provider.
+    """
 
     provider: str
     base_url: str
     tz: str
     options: dict[str, str] = {}
+    scope: str = ""
+
+
+def job_name(conn: Connection) -> str:
+    """What the checkpoint records as the directory's provider: ``provider[/scope]``."""
+    return f"{conn.provider}/{conn.scope}" if conn.scope else conn.provider
 
 
 @runtime_checkable
@@ -70,13 +97,19 @@ class CdrSource(Protocol):
     def pages(
         self, start: datetime, end: datetime, *, page_size: int
     ) -> AsyncIterator[list[SourceRecord]]:
-        """Pages of CDRs whose call started in ``[start, end)`` (the server's idea of it)."""
+        """Pages of ``(id, instant, CallRecord, wire)`` the server files under ``[start, end)``.
+
+        ``instant`` is the time the server's range filter reads (aware, or
+        ``None`` if the record has none); the export drops records whose
+        instant is outside the window, since servers filter on rounded or
+        inclusive bounds.
+        """
         ...
 
     async def count(self, start: datetime, end: datetime) -> int | None:
         """How many CDRs the server holds for ``[start, end)``, or ``None`` if it cannot say.
 
-        The export asks before reading a window and re-reads the window if the
+        The export asks while reading a window and re-reads the window if the
         read brought fewer distinct records: a scroll request retried after its
         answer was lost (a dropped connection) silently skips that batch.
         """
@@ -131,7 +164,11 @@ class Tel4vnSource:
         )
         try:
             async for page in pages:
-                yield [(cdr.cdr_id, cdr.to_call_record(tz), cdr) for cdr in page.items]
+                yield [
+                    (record.id, record.started_at, record, cdr)
+                    for cdr in page.items
+                    for record in (cdr.to_call_record(tz),)
+                ]
         finally:
             await pages.aclose()
 
@@ -142,22 +179,25 @@ class Tel4vnSource:
 
 
 class OmicallSource:
-    """OMICall call history through ``client.call_history.pages`` (page numbers)."""
+    """OMICall call history through ``client.call_history.pages`` (page numbers).
+
+    Windows bound ``created_date``, the time the range filter reads.
+    """
 
     max_page_size = 50
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: AsyncOmicallClient) -> None:
         self.client = client
 
     @property
     def provider(self) -> str:
         """``"omicall"``."""
-        return str(self.client.provider)
+        return self.client.provider
 
     @property
     def tz(self) -> tzinfo:
         """The client's zone."""
-        return cast(tzinfo, self.client.tz)
+        return self.client.tz
 
     def connection(self) -> Connection:
         """Base URL and zone; the api key stays in the environment."""
@@ -170,16 +210,18 @@ class OmicallSource:
     ) -> AsyncIterator[list[SourceRecord]]:
         """Page through ``[start, end)``."""
         tz = self.tz
-        pages = cast(
-            AsyncGenerator[Any, None],
-            self.client.call_history.pages(
-                from_date=start, to_date=end, page_size=min(page_size, self.max_page_size)
-            ),
+        pages = self.client.call_history.pages(
+            from_date=start, to_date=end, page_size=min(page_size, self.max_page_size)
         )
         try:
             async for page in pages:
                 yield [
-                    (item.transaction_id.strip(), item.to_call_record(tz), item)
+                    (
+                        item.transaction_id.strip(),
+                        from_epoch_ms(item.created_date),
+                        item.to_call_record(tz),
+                        item,
+                    )
                     for item in page.items
                 ]
         finally:
@@ -190,14 +232,92 @@ class OmicallSource:
         if end - start > timedelta(days=30):
             return None
         page = await self.client.call_history.list(from_date=start, to_date=end, size=1)
-        total: int | None = page.total
-        return total
+        return page.total
 
 
-def _omicall_client(conn: Connection) -> Any:
-    from ..omicall.client import AsyncOmicallClient
+class AICallCenterSource:
+    """AI Call Center calls: the account's call log, or one campaign's export.
 
-    return AsyncOmicallClient(base_url=conn.base_url, tz=conn.tz)
+    Without ``campaign_id`` the source reads ``client.users.calls`` (every
+    campaign of the account whose key is used: the account's CDRs, like the
+    other providers' history); with it, ``client.campaigns.calls`` of that
+    campaign only, and the export directory is tied to that campaign. Both
+    list by ``limit``/``offset`` with inclusive epoch-millisecond bounds, so
+    a window ``[start, end)`` is sent as ``start_time=start``,
+    ``end_time=end - 1 ms``. Windows bound ``called_at``.
+    """
+
+    max_page_size = 1000
+
+    def __init__(self, client: AsyncAICallCenterClient, campaign_id: str | None = None) -> None:
+        if campaign_id is not None and not campaign_id.strip():
+            raise ValidationError("campaign_id must not be blank")
+        self.client = client
+        self.campaign_id = None if campaign_id is None else campaign_id.strip()
+
+    @classmethod
+    def from_scope(cls, client: AsyncAICallCenterClient, scope: str) -> AICallCenterSource:
+        """The source a :class:`Connection` ``scope`` describes (``""`` or ``campaign:<id>``)."""
+        if not scope:
+            return cls(client)
+        kind, _, campaign_id = scope.partition(":")
+        if kind != "campaign" or not campaign_id:
+            raise ValidationError(f"unknown AI Call Center export scope {scope!r}")
+        return cls(client, campaign_id)
+
+    @property
+    def provider(self) -> str:
+        """``"aicallcenter"``."""
+        return self.client.provider
+
+    @property
+    def tz(self) -> tzinfo:
+        """The client's zone."""
+        return self.client.tz
+
+    def connection(self) -> Connection:
+        """Base URL, zone and campaign; the secret key stays in the environment."""
+        return Connection(
+            provider=self.provider,
+            base_url=self.client.base_url,
+            tz=zone_name(self.tz),
+            scope="" if self.campaign_id is None else f"campaign:{self.campaign_id}",
+        )
+
+    def _pages(self, start: datetime, end: datetime, size: int) -> AsyncGenerator[Any, None]:
+        last = end - _MS
+        if self.campaign_id is None:
+            return self.client.users.calls.pages(start_time=start, end_time=last, page_size=size)
+        return self.client.campaigns.calls.pages(
+            self.campaign_id, start_time=start, end_time=last, page_size=size
+        )
+
+    async def pages(
+        self, start: datetime, end: datetime, *, page_size: int
+    ) -> AsyncIterator[list[SourceRecord]]:
+        """Page through ``[start, end)`` by offset."""
+        tz = self.tz
+        pages = self._pages(start, end, min(page_size, self.max_page_size))
+        try:
+            async for page in pages:
+                yield [
+                    (record.id.strip(), record.started_at, record, call)
+                    for call in page.items
+                    for record in (call.to_call_record(tz),)
+                ]
+        finally:
+            await pages.aclose()
+
+    async def count(self, start: datetime, end: datetime) -> int | None:
+        """``total`` of a one-record page for the same bounds."""
+        last = end - _MS
+        if self.campaign_id is None:
+            page = await self.client.users.calls.list(start_time=start, end_time=last, limit=1)
+        else:
+            page = await self.client.campaigns.calls.list(
+                self.campaign_id, start_time=start, end_time=last, limit=1
+            )
+        return page.total
 
 
 def _tel4vn_client(conn: Connection) -> Any:
@@ -207,19 +327,42 @@ def _tel4vn_client(conn: Connection) -> Any:
     return AsyncTel4vnClient(base_url=conn.base_url, tz=conn.tz, cdr_mapping=mapping)  # type: ignore[arg-type]
 
 
-def _tel4vn_source(client: Any) -> CdrSource:
-    return Tel4vnSource(client)
+def _omicall_client(conn: Connection) -> Any:
+    from ..omicall.client import AsyncOmicallClient
+
+    return AsyncOmicallClient(base_url=conn.base_url, tz=conn.tz)
 
 
-# provider → (wrap a client, build a client from a Connection with env credentials)
-_ADAPTERS: dict[str, tuple[Callable[[Any], CdrSource], Callable[[Connection], Any]]] = {
-    "tel4vn": (_tel4vn_source, _tel4vn_client),
-    "omicall": (OmicallSource, _omicall_client),
+def _aicallcenter_client(conn: Connection) -> Any:
+    from ..aicallcenter.client import AsyncAICallCenterClient
+
+    return AsyncAICallCenterClient(base_url=conn.base_url, tz=conn.tz)
+
+
+def _whole_account(wrap: Callable[[Any], CdrSource]) -> Callable[[Any, str], CdrSource]:
+    def make(client: Any, scope: str) -> CdrSource:
+        if scope:
+            raise ValidationError(f"{client.provider} exports have no scope; got {scope!r}")
+        return wrap(client)
+
+    return make
+
+
+# provider → (wrap a client into the source for a scope, build a client from a
+# Connection with credentials from the environment)
+_ADAPTERS: dict[str, tuple[Callable[[Any, str], CdrSource], Callable[[Connection], Any]]] = {
+    "tel4vn": (_whole_account(Tel4vnSource), _tel4vn_client),
+    "omicall": (_whole_account(OmicallSource), _omicall_client),
+    "aicallcenter": (AICallCenterSource.from_scope, _aicallcenter_client),
 }
 
 
-def source_for(client: Any) -> CdrSource:
-    """The source for a provider client, or ``client`` itself if it already is one."""
+def source_for(client: Any, connection: Connection | None = None) -> CdrSource:
+    """The source for a provider client, or ``client`` itself if it already is one.
+
+    ``connection`` (a window spec's) says which part of the account to read;
+    without it, all of it.
+    """
     if isinstance(client, CdrSource):
         return client
     provider = getattr(client, "provider", None)
@@ -230,7 +373,7 @@ def source_for(client: Any) -> CdrSource:
             f"cannot export CDRs from {type(client).__name__}: known providers are {known}, "
             "or pass an object implementing telcall.export.CdrSource"
         )
-    return adapter[0](client)
+    return adapter[0](client, "" if connection is None else connection.scope)
 
 
 def open_client(conn: Connection) -> Any:

@@ -1,8 +1,9 @@
 """Window arithmetic without I/O: parsing bounds, the window grid, file names.
 
-Windows are closed-open ``[start, end)`` on the call start time, cut on a
-fixed grid: multiples of the window length from local midnight of
-2000-01-01 in the export's zone, counted in absolute time. A fixed grid makes
+Windows are closed-open ``[start, end)`` on the call start time (for
+OMICall, the record's creation time: see :mod:`._source`), cut on a fixed
+grid: multiples of the window length from local midnight of 2000-01-01 in
+the export's zone, counted in absolute time. A fixed grid makes
 every run of the same job cut the same windows, which is what lets an
 incremental run replace a file instead of writing a second one beside it.
 Asia/Ho_Chi_Minh has had no DST since 1975, so there the grid falls on local

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
 
 from telcall import CallRecord, CallStatus
-from telcall.simulator import Tel4vnSimulator
+from telcall.cli import _demo, main
+from telcall.simulator import Faults, Tel4vnSimulator
 
 from .conftest import CLI, clean_env, run_cli
 
@@ -73,3 +76,24 @@ async def test_demo_creates_nested_output_directory(tmp_path):
     result = await run_cli("demo", "--cdrs", "10", "--out", str(out))
     assert result.code == 0
     assert len((out / "cdrs.ndjson").read_bytes().splitlines()) == 10
+
+
+def test_demo_fails_when_the_file_misses_simulator_records(tmp_path, monkeypatch, capsys):
+    """CDRs the simulator gains mid-download in windows already read: one error line, exit 1."""
+
+    class Growing(Tel4vnSimulator):
+        """A simulator that files 3 late CDRs after every page it serves."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(faults=Faults(insert_during_scroll=3), **kwargs)
+
+    monkeypatch.setattr(_demo, "Tel4vnSimulator", Growing)
+    code = main(["demo", "--cdrs", "2000", "--out", str(tmp_path)])
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert code == 1
+    match = re.fullmatch(
+        r"telcall demo: error: wrote ([\d,]+) CDRs but the simulator holds ([\d,]+)", line
+    )
+    assert match is not None, line
+    written, held = (int(n.replace(",", "")) for n in match.groups())
+    assert 2000 <= written < held

@@ -1,0 +1,257 @@
+"""``telcall export cdrs`` end to end: every provider and format, resume, incremental, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import signal
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from telcall.cli._export import PROVIDERS
+from telcall.export import STATE_FILE, ExportSummary
+from telcall.export._state import CheckpointStore
+from telcall.simulator import Faults
+
+from .conftest import CLI, clean_env, run_cli, sim_env
+
+WEEK = ("--since", "2026-11-01", "--until", "2026-11-08")
+
+
+def exported_ids(out: Path) -> list[str]:
+    """Every id written under ``out``, one entry per record (duplicates show up twice)."""
+    ids: list[str] = []
+    for path in sorted(out.glob("date=*/part-*")):
+        if path.suffix == ".ndjson":
+            ids.extend(msgspec.json.decode(line)["id"] for line in path.read_bytes().splitlines())
+        elif path.suffix == ".csv":
+            with path.open(newline="", encoding="utf-8") as file:
+                ids.extend(row["id"] for row in csv.DictReader(file))
+        else:
+            import pyarrow.parquet as pq
+
+            ids.extend(pq.read_table(path, columns=["id"]).column("id").to_pylist())
+    return ids
+
+
+def assert_exactly_once(out: Path, expected: set[str]) -> None:
+    """Each server record exported once, and nothing else."""
+    ids = exported_ids(out)
+    assert len(ids) == len(set(ids)), "duplicates in the export"
+    assert set(ids) == expected
+
+
+def summary_of(stdout: str) -> ExportSummary:
+    """The --json summary line."""
+    return msgspec.json.decode(stdout, type=ExportSummary)
+
+
+@pytest.mark.parametrize("fmt", [pytest.param(f, id=f) for f in ("ndjson", "csv", "parquet")])
+async def test_tel4vn_formats_with_json_summary(tel4vn_simulator, tmp_path, fmt):
+    """Each format holds every CDR once; --json prints the summary alone on stdout."""
+    out = tmp_path / "cdrs"
+    result = await run_cli(
+        "export", "cdrs", *WEEK, "--out", str(out), "--format", fmt, "--window", "12h", "--json",
+        env=sim_env(tel4vn_simulator),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    summary = summary_of(result.out)
+    assert (summary.records, summary.windows_planned, summary.windows_done) == (1000, 14, 14)
+    assert summary.out_dir == str(out)
+    assert all(name.endswith(f".{fmt}") for name in summary.files)
+    assert_exactly_once(out, set(tel4vn_simulator.cdr_ids()))
+
+
+async def test_omicall_export(omicall_simulator, tmp_path):
+    """--provider omicall reads TELCALL_OMICALL_* and exports every call once."""
+    sim = omicall_simulator
+    env = clean_env(TELCALL_OMICALL_BASE_URL=sim.base_url, TELCALL_OMICALL_API_KEY=sim.api_key)
+    result = await run_cli(
+        "export", "cdrs", "--provider", "omicall", "--since", "2026-09-01",
+        "--until", "2026-12-01", "--out", str(tmp_path), "--concurrency", "8", "--json", env=env,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert summary_of(result.out).records == 2000
+    assert_exactly_once(tmp_path, set(sim.transaction_ids(sim.t0_ms, sim.t0_ms + sim.span_ms)))
+
+
+@pytest.mark.parametrize(
+    "campaign",
+    [pytest.param(False, id="call-log"), pytest.param(True, id="one-campaign")],
+)
+async def test_aicallcenter_export(aicallcenter_simulator, tmp_path, campaign):
+    """--provider aicallcenter exports the account's call log, or one --campaign."""
+    sim = aicallcenter_simulator
+    env = clean_env(
+        TELCALL_AICALLCENTER_BASE_URL=sim.base_url, TELCALL_AICALLCENTER_SECRET_KEY=sim.secret_key
+    )
+    flags = ["--campaign", sim.campaign_id] if campaign else []
+    result = await run_cli(
+        "export", "cdrs", "--provider", "aicallcenter", *flags, *WEEK, "--out", str(tmp_path),
+        "--json", env=env,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    chosen = [sim.campaign_id] if campaign else list(sim.campaigns)
+    expected = {str(call["call_id"]) for cid in chosen for call in sim.calls(cid)}
+    assert summary_of(result.out).records == len(expected)
+    assert_exactly_once(tmp_path, expected)
+
+
+async def test_since_last_continues_from_the_checkpoint(tel4vn_simulator, tmp_path):
+    """--since last re-reads only the lookback and extends to --until; every CDR lands once."""
+    env = sim_env(tel4vn_simulator)
+    base = ("export", "cdrs", "--out", str(tmp_path), "--window", "6h", "--json")
+    first = await run_cli(*base, "--since", "2026-11-01", "--until", "2026-11-04", env=env)
+    assert first.code == 0, first.err
+    second = await run_cli(*base, "--since", "last", "--until", "2026-11-08", env=env)
+    assert second.code == 0, second.err
+    summary = summary_of(second.out)
+    # The default 2 h lookback reopens the last 6 h window of the first run, then 16 new ones.
+    assert (summary.windows_planned, summary.windows_done) == (17, 17)
+    assert summary.watermark is not None
+    assert summary.watermark.isoformat() == "2026-11-08T00:00:00+07:00"
+    assert_exactly_once(tmp_path, set(tel4vn_simulator.cdr_ids()))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+async def test_resume_after_an_interrupted_run(tel4vn_simulator_factory, tmp_path):
+    """Ctrl-C once a window is committed (exit 130); the same command then skips it and finishes."""
+    sim = await tel4vn_simulator_factory(cdrs=5000, faults=Faults(latency=0.03))
+    args = ("export", "cdrs", *WEEK, "--out", str(tmp_path), "--window", "6h",
+            "--concurrency", "1", "--json")  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        *CLI, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=sim_env(sim),
+    )  # fmt: skip
+    store = CheckpointStore(tmp_path)
+    for _ in range(300):
+        await asyncio.sleep(0.1)
+        if (tmp_path / STATE_FILE).exists() and any(
+            row.status == "done" for row in store.windows()
+        ):
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 130, err.decode()
+    assert err.decode().splitlines()[-1] == "telcall export cdrs: interrupted"
+    done = sum(row.status == "done" for row in store.windows())
+    assert 0 < done < 28
+
+    result = await run_cli(*args, env=sim_env(sim))
+    assert result.code == 0, result.err
+    summary = summary_of(result.out)
+    assert summary.windows_skipped == done
+    assert summary.windows_done == 28 - done
+    assert not list(tmp_path.glob("date=*/.*.tmp"))
+    assert_exactly_once(tmp_path, set(sim.cdr_ids()))
+
+
+@pytest.mark.parametrize(
+    ("flags", "error"),
+    [
+        pytest.param(
+            ["--provider", "omicall", "--campaign", "c1"],
+            "--campaign is for --provider aicallcenter, not omicall",
+            id="campaign-for-omicall",
+        ),
+        pytest.param(
+            ["--secret-key", "k"],
+            "--secret-key is for --provider aicallcenter, not tel4vn",
+            id="secret-key-for-tel4vn",
+        ),
+        pytest.param(
+            ["--provider", "aicallcenter", "--api-key", "k"],
+            "AI Call Center takes --secret-key (or --token), not --api-key",
+            id="api-key-for-aicallcenter",
+        ),
+        pytest.param(
+            ["--provider", "omicall"],
+            "no OMICall address: pass --base-url or set TELCALL_OMICALL_BASE_URL",
+            id="omicall-without-address",
+        ),
+        pytest.param(
+            ["--provider", "aicallcenter"],
+            "no credentials: pass --secret-key or --token, or set "
+            "TELCALL_AICALLCENTER_SECRET_KEY or TELCALL_AICALLCENTER_ACCESS_TOKEN",
+            id="aicallcenter-without-credentials",
+        ),
+        pytest.param(
+            ["--base-url", "http://127.0.0.1:9", "--token", "t", "--format", "csv", "--raw"],
+            "raw=True writes the providers' wire records, which needs ndjson",
+            id="raw-csv",
+        ),
+    ],
+)
+async def test_bad_flags_one_line_exit_2(tmp_path, flags, error):
+    """Flags that do not fit together: one error line naming the fix, exit 2, nothing written."""
+    result = await run_cli("export", "cdrs", *WEEK, "--out", str(tmp_path / "x"), *flags)
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [f"telcall export cdrs: error: {error}"]
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "error"),
+    [
+        pytest.param(
+            ["--provider", "genesys"],
+            "argument --provider: invalid choice: 'genesys' "
+            "(choose from 'tel4vn', 'omicall', 'aicallcenter')",
+            id="unknown-provider",
+        ),
+        pytest.param(
+            ["--window", "6 hours"],
+            "argument --window: '6 hours' is not a duration like 6h, 30m, 1d or 90s",
+            id="bad-window",
+        ),
+    ],
+)
+async def test_unparsable_flags_usage_and_exit_2(tmp_path, flags, error):
+    """A flag argparse rejects: the usage line and one error line, exit 2."""
+    result = await run_cli("export", "cdrs", *WEEK, "--out", str(tmp_path), *flags)
+    assert (result.code, result.out) == (2, "")
+    usage, line = result.err_lines
+    assert usage == "usage: telcall export cdrs [options]"
+    assert line == f"telcall export cdrs: error: {error}"
+
+
+@pytest.mark.parametrize("provider", [pytest.param(p, id=p) for p in PROVIDERS])
+async def test_bad_credentials_one_line_exit_1(
+    provider, tel4vn_simulator, omicall_simulator, aicallcenter_simulator, tmp_path
+):
+    """A wrong key: one clear line, no traceback, no progress, exit 1, the key not echoed."""
+    env = clean_env(
+        TELCALL_TEL4VN_BASE_URL=tel4vn_simulator.base_url,
+        TELCALL_OMICALL_BASE_URL=omicall_simulator.base_url,
+        TELCALL_AICALLCENTER_BASE_URL=aicallcenter_simulator.base_url,
+    )
+    secret = "--secret-key" if provider == "aicallcenter" else "--api-key"
+    result = await run_cli(
+        "export", "cdrs", "--provider", provider, secret, "wrong-key-123", *WEEK,
+        "--out", str(tmp_path), env=env,
+    )  # fmt: skip
+    assert (result.code, result.out) == (1, "")
+    [line] = result.err_lines
+    assert line.startswith(f"telcall export cdrs: error: {provider}")
+    assert line.endswith("(check the API key or token)")
+    assert "wrong-key-123" not in result.err
+    assert not list(tmp_path.glob("date=*/*"))
+
+
+async def test_unknown_campaign_one_line_exit_1(aicallcenter_simulator, tmp_path):
+    """A campaign the provider does not know stops the export at once with its message."""
+    sim = aicallcenter_simulator
+    env = clean_env(
+        TELCALL_AICALLCENTER_BASE_URL=sim.base_url, TELCALL_AICALLCENTER_SECRET_KEY=sim.secret_key
+    )
+    result = await run_cli(
+        "export", "cdrs", "--provider", "aicallcenter", "--campaign", "no-such-campaign", *WEEK,
+        "--out", str(tmp_path), env=env,
+    )  # fmt: skip
+    assert (result.code, result.out) == (1, "")
+    [line] = result.err_lines
+    assert line.startswith("telcall export cdrs: error: aicallcenter")
+    assert "campaign_id" in line
