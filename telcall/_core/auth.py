@@ -81,7 +81,6 @@ class CachedToken(TokenProvider):
         self._token: str | None = None
         self._refresh_at = 0.0
         self._lock: asyncio.Lock | None = None
-        self.fetches = 0
 
     def _fresh(self) -> str | None:
         if self._token is not None and self._clock() < self._refresh_at:
@@ -101,7 +100,6 @@ class CachedToken(TokenProvider):
             if token is not None:
                 return token
             token, lifetime = await self._source()
-            self.fetches += 1
             now = self._clock()
             if lifetime is None or lifetime <= 0:
                 self._refresh_at = float("inf")
