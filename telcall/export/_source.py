@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import msgspec
 
+from .._core.client import AsyncBaseClient
 from .._core.errors import ValidationError
 from .._core.records import CallRecord, from_epoch_ms
 
@@ -124,23 +125,32 @@ def zone_name(tz: tzinfo) -> str:
     return key
 
 
-class Tel4vnSource:
-    """TEL4VN CDRs through ``client.cdrs.pages`` (scroll inside the window)."""
+_C = TypeVar("_C", bound=AsyncBaseClient)
 
-    max_page_size = 1000
 
-    def __init__(self, client: AsyncTel4vnClient) -> None:
-        self.client = client
+class _ClientSource(Generic[_C]):
+    """What every source reads off its client: the provider's name and the zone."""
+
+    client: _C
 
     @property
     def provider(self) -> str:
-        """``"tel4vn"``."""
+        """The provider's name (``"tel4vn"``, ...)."""
         return self.client.provider
 
     @property
     def tz(self) -> tzinfo:
         """The client's zone."""
         return self.client.tz
+
+
+class Tel4vnSource(_ClientSource["AsyncTel4vnClient"]):
+    """TEL4VN CDRs through ``client.cdrs.pages`` (scroll inside the window)."""
+
+    max_page_size = 1000
+
+    def __init__(self, client: AsyncTel4vnClient) -> None:
+        self.client = client
 
     def connection(self) -> Connection:
         """Base URL, zone and CDR mapping; the api key stays in the environment."""
@@ -155,12 +165,9 @@ class Tel4vnSource:
         self, start: datetime, end: datetime, *, page_size: int
     ) -> AsyncIterator[list[SourceRecord]]:
         """Scroll ``[start, end)``; the client retries 429/5xx/dropped connections itself."""
-        tz = self.client.tz
-        pages = cast(
-            AsyncGenerator[Any, None],
-            self.client.cdrs.pages(
-                start_date=start, end_date=end, page_size=min(page_size, self.max_page_size)
-            ),
+        tz = self.tz
+        pages = self.client.cdrs.pages(
+            start_date=start, end_date=end, page_size=min(page_size, self.max_page_size)
         )
         try:
             async for page in pages:
@@ -178,7 +185,7 @@ class Tel4vnSource:
         return page.total
 
 
-class OmicallSource:
+class OmicallSource(_ClientSource["AsyncOmicallClient"]):
     """OMICall call history through ``client.call_history.pages`` (page numbers).
 
     Windows bound ``created_date``, the time the range filter reads.
@@ -188,16 +195,6 @@ class OmicallSource:
 
     def __init__(self, client: AsyncOmicallClient) -> None:
         self.client = client
-
-    @property
-    def provider(self) -> str:
-        """``"omicall"``."""
-        return self.client.provider
-
-    @property
-    def tz(self) -> tzinfo:
-        """The client's zone."""
-        return self.client.tz
 
     def connection(self) -> Connection:
         """Base URL and zone; the api key stays in the environment."""
@@ -235,7 +232,7 @@ class OmicallSource:
         return page.total
 
 
-class AICallCenterSource:
+class AICallCenterSource(_ClientSource["AsyncAICallCenterClient"]):
     """AI Call Center calls: the account's call log, or one campaign's export.
 
     Without ``campaign_id`` the source reads ``client.users.calls`` (every
@@ -264,16 +261,6 @@ class AICallCenterSource:
         if kind != "campaign" or not campaign_id:
             raise ValidationError(f"unknown AI Call Center export scope {scope!r}")
         return cls(client, campaign_id)
-
-    @property
-    def provider(self) -> str:
-        """``"aicallcenter"``."""
-        return self.client.provider
-
-    @property
-    def tz(self) -> tzinfo:
-        """The client's zone."""
-        return self.client.tz
 
     def connection(self) -> Connection:
         """Base URL, zone and campaign; the secret key stays in the environment."""

@@ -8,16 +8,19 @@ until a fixture is used. The fixtures are pytest-asyncio fixtures when pytest-as
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
 
 if TYPE_CHECKING:
     from telcall.simulator._aicallcenter import AICallCenterSimulator
+    from telcall.simulator._base import SimulatorBase
     from telcall.simulator._omicall import OmicallSimulator
     from telcall.simulator._tel4vn import Tel4vnSimulator
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_S = TypeVar("_S", bound="SimulatorBase")
 
 
 def _async_fixture(func: _F) -> _F:
@@ -38,6 +41,25 @@ __all__ = (
     "tel4vn_simulator_factory",
 )
 
+
+@asynccontextmanager
+async def _factory(cls: type[_S]) -> AsyncIterator[Callable[..., Awaitable[_S]]]:
+    """``await factory(**kwargs)`` starts a ``cls``; every one started is closed on exit."""
+    started: list[_S] = []
+
+    async def factory(**kwargs: Any) -> _S:
+        sim = cls(**kwargs)
+        await sim.start()
+        started.append(sim)
+        return sim
+
+    try:
+        yield factory
+    finally:
+        for sim in reversed(started):
+            await sim.aclose()
+
+
 Tel4vnFactory = Callable[..., Awaitable["Tel4vnSimulator"]]
 OmicallFactory = Callable[..., Awaitable["OmicallSimulator"]]
 AICallCenterFactory = Callable[..., Awaitable["AICallCenterSimulator"]]
@@ -57,19 +79,8 @@ async def tel4vn_simulator_factory() -> AsyncIterator[Tel4vnFactory]:
     """`sim = await factory(**Tel4vnSimulator kwargs)`: running simulators closed at teardown."""
     from telcall.simulator._tel4vn import Tel4vnSimulator
 
-    started: list[Tel4vnSimulator] = []
-
-    async def factory(**kwargs: Any) -> Tel4vnSimulator:
-        sim = Tel4vnSimulator(**kwargs)
-        await sim.start()
-        started.append(sim)
-        return sim
-
-    try:
+    async with _factory(Tel4vnSimulator) as factory:
         yield factory
-    finally:
-        for sim in reversed(started):
-            await sim.aclose()
 
 
 @_async_fixture
@@ -86,19 +97,8 @@ async def omicall_simulator_factory() -> AsyncIterator[OmicallFactory]:
     """`sim = await factory(**OmicallSimulator kwargs)`: running simulators closed at teardown."""
     from telcall.simulator._omicall import OmicallSimulator
 
-    started: list[OmicallSimulator] = []
-
-    async def factory(**kwargs: Any) -> OmicallSimulator:
-        sim = OmicallSimulator(**kwargs)
-        await sim.start()
-        started.append(sim)
-        return sim
-
-    try:
+    async with _factory(OmicallSimulator) as factory:
         yield factory
-    finally:
-        for sim in reversed(started):
-            await sim.aclose()
 
 
 @_async_fixture
@@ -115,16 +115,5 @@ async def aicallcenter_simulator_factory() -> AsyncIterator[AICallCenterFactory]
     """`sim = await factory(**AICallCenterSimulator kwargs)`: running simulators, closed after."""
     from telcall.simulator._aicallcenter import AICallCenterSimulator
 
-    started: list[AICallCenterSimulator] = []
-
-    async def factory(**kwargs: Any) -> AICallCenterSimulator:
-        sim = AICallCenterSimulator(**kwargs)
-        await sim.start()
-        started.append(sim)
-        return sim
-
-    try:
+    async with _factory(AICallCenterSimulator) as factory:
         yield factory
-    finally:
-        for sim in reversed(started):
-            await sim.aclose()
