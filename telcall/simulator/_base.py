@@ -8,6 +8,7 @@ faults, then the provider's handlers (which check credentials themselves).
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import Awaitable, Callable, Iterable
 from http import HTTPStatus
 from types import TracebackType
@@ -17,7 +18,20 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from telcall.simulator._faults import Drop, FaultPlan, Faults, Reply, ScriptedFault, Truncate
+from telcall.simulator._faults import (
+    Drop,
+    Echo,
+    Endless,
+    FaultPlan,
+    Faults,
+    Freeze,
+    Redirect,
+    Reply,
+    ScriptedFault,
+    SlowBody,
+    Stall,
+    Truncate,
+)
 
 __all__ = ("Abort", "Handler", "RecordedRequest", "SimulatorBase", "error_body", "json_response")
 
@@ -77,6 +91,8 @@ class SimulatorBase:
         self._record = record_requests
         self.requests: list[RecordedRequest] = []
         self._runner: web.AppRunner | None = None
+        # Set by aclose(): releases the handlers a Stall or an Endless body holds open.
+        self._stopping = asyncio.Event()
 
     def _routes(self) -> Iterable[web.RouteDef]:
         """Return the provider's routes."""
@@ -100,7 +116,11 @@ class SimulatorBase:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        """Start listening."""
+        """Start listening; a simulator that is already running refuses to start again."""
+        if self._runner is not None:
+            # A second server would replace the first, whose port would then never be closed.
+            raise RuntimeError(f"{type(self).__name__} is already running on {self.base_url}")
+        self._stopping = asyncio.Event()
         app = web.Application(middlewares=[self._record_mw, self._fault_mw, *self._middlewares()])
         app.add_routes(list(self._routes()))
         # The default access log would flood the test output.
@@ -109,8 +129,9 @@ class SimulatorBase:
         await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
 
     async def aclose(self) -> None:
-        """Stop the server and close open connections."""
+        """Stop the server and close open connections; idempotent."""
         if self._runner is not None:
+            self._stopping.set()
             await self._runner.cleanup()
             self._runner = None
 
@@ -162,11 +183,25 @@ class SimulatorBase:
 
     @web.middleware
     async def _fault_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        delay, fault = self._plan.decide(request.path, is_auth=request.path in self.auth_paths)
+        delay, fault, key = self._plan.decide(request.path, is_auth=request.path in self.auth_paths)
         if delay > 0:
             await asyncio.sleep(delay)
         if isinstance(fault, Reply):
             return _reply(fault)
+        if isinstance(fault, Redirect):
+            location = fault.location or str(request.rel_url)
+            return web.Response(status=fault.status, headers={"Location": location})
+        if isinstance(fault, Echo):
+            return await _echo(request, fault)
+        if isinstance(fault, Stall):
+            await request.read()
+            await self._stopping.wait()
+            return _hang_up(request)
+        if isinstance(fault, Endless):
+            return await self._endless(request, fault)
+        if isinstance(fault, Freeze) and key in self._plan.frozen:
+            status, frozen, content_type = self._plan.frozen[key]
+            return web.Response(status=status, body=frozen, content_type=content_type)
         try:
             response = await handler(request)
         except Abort as abort:
@@ -176,18 +211,76 @@ class SimulatorBase:
         body = response.body
         if not isinstance(body, bytes):
             return response
+        if isinstance(fault, Freeze):
+            self._plan.frozen[key] = (response.status, body, response.content_type)
+            return response
         if isinstance(fault, Truncate):
             return web.Response(
                 body=body[: len(body) // 2],
                 status=200,
                 content_type=response.content_type,
             )
+        if isinstance(fault, SlowBody):
+            return await _slow(request, response, body, fault)
         assert isinstance(fault, Drop)
         return await _drop(request, response, body)
 
+    async def _endless(self, request: web.Request, fault: Endless) -> web.StreamResponse:
+        stream = web.StreamResponse(status=fault.status)
+        stream.content_type = fault.content_type
+        stream.enable_chunked_encoding()
+        await stream.prepare(request)
+        await stream.write(fault.prefix)
+        block = fault.chunk * max(1, 16384 // max(1, len(fault.chunk)))
+        try:
+            while not self._stopping.is_set():
+                await stream.write(block)
+        except (ConnectionResetError, ConnectionError):
+            pass  # the client hung up, as it should
+        return _hang_up(request, stream)
+
+
+def _hang_up(request: web.Request, stream: web.StreamResponse | None = None) -> web.StreamResponse:
+    """Abort the connection without an answer (or mid-answer)."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    return stream if stream is not None else web.Response(status=503)
+
+
+async def _echo(request: web.Request, fault: Echo) -> web.Response:
+    body = await request.read()
+    lines = [f"{request.method} {request.path_qs} HTTP/1.1"]
+    lines += [f"{name}: {value}" for name, value in request.headers.items()]
+    page = (
+        "<html><head><title>Request rejected</title></head><body><h1>Request rejected</h1>"
+        "<p>The request below was refused by the gateway.</p><pre>"
+        + html.escape("\n".join(lines))
+        + "\n\n"
+        + html.escape(body.decode("utf-8", "replace"))
+        + "</pre></body></html>"
+    )
+    return web.Response(status=fault.status, text=page, content_type="text/html")
+
+
+async def _slow(
+    request: web.Request, response: web.Response, body: bytes, fault: SlowBody
+) -> web.StreamResponse:
+    stream = web.StreamResponse(status=response.status, headers=response.headers)
+    stream.content_length = len(body)
+    await stream.prepare(request)
+    step = max(1, fault.chunk)
+    try:
+        for at in range(0, len(body), step):
+            await stream.write(body[at : at + step])
+            await asyncio.sleep(fault.interval)
+    except (ConnectionResetError, ConnectionError):
+        pass  # the client gave up waiting
+    return stream
+
 
 def _reply(fault: Reply) -> web.Response:
-    headers = {}
+    headers = dict(fault.headers or {})
     if fault.retry_after is not None:
         headers["Retry-After"] = f"{fault.retry_after:g}"
     body = fault.body
