@@ -5,7 +5,8 @@ The hierarchy::
     TelcallError
     ├── TransportError                  the request never produced a response
     │   ├── ConnectError                could not connect (never sent)
-    │   └── TransportTimeout            connect or read timed out / deadline hit
+    │   ├── TransportTimeout            connect or read timed out / deadline hit
+    │   └── ResponseTooLarge            the body grew past max_response_bytes (decompressed)
     ├── APIError                        the provider answered "no"
     │   ├── BadRequestError             400
     │   ├── AuthenticationError         401 (bad api key, expired token, ...)
@@ -15,6 +16,7 @@ The hierarchy::
     │   ├── ServerError                 5xx (after retries)
     │   └── ProviderError               a "fail" body, often with HTTP 200
     ├── DecodeError                     a success status whose body is not the expected JSON
+    ├── PaginationError                 a listing whose cursor does not advance
     ├── ValidationError (ValueError)    bad input, rejected before any I/O
     └── ClientClosedError (RuntimeError) the client was closed
 
@@ -31,9 +33,11 @@ from ._core.errors import (
     ConnectError as ConnectError,
     DecodeError as DecodeError,
     NotFoundError as NotFoundError,
+    PaginationError as PaginationError,
     PermissionDeniedError as PermissionDeniedError,
     ProviderError as ProviderError,
     RateLimitError as RateLimitError,
+    ResponseTooLarge as ResponseTooLarge,
     ServerError as ServerError,
     TelcallError as TelcallError,
     TransportError as TransportError,
@@ -49,9 +53,11 @@ __all__ = (
     "ConnectError",
     "DecodeError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "ProviderError",
     "RateLimitError",
+    "ResponseTooLarge",
     "ServerError",
     "TelcallError",
     "TransportError",

@@ -5,7 +5,8 @@ The hierarchy::
     TelcallError
     ├── TransportError                  the request never produced a response
     │   ├── ConnectError                could not connect (never sent)
-    │   └── TransportTimeout            connect or read timed out / deadline hit
+    │   ├── TransportTimeout            connect or read timed out / deadline hit
+    │   └── ResponseTooLarge            the body grew past max_response_bytes (decompressed)
     ├── APIError                        the provider answered "no"
     │   ├── BadRequestError             400
     │   ├── AuthenticationError         401 (bad api key, expired token, ...)
@@ -15,6 +16,7 @@ The hierarchy::
     │   ├── ServerError                 5xx (after retries)
     │   └── ProviderError               a "fail" body, often with HTTP 200
     ├── DecodeError                     a success status whose body is not the expected JSON
+    ├── PaginationError                 a listing whose cursor does not advance
     ├── ValidationError (ValueError)    bad input, rejected before any I/O
     └── ClientClosedError (RuntimeError) the client was closed
 
@@ -35,9 +37,11 @@ __all__ = (
     "ConnectError",
     "DecodeError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "ProviderError",
     "RateLimitError",
+    "ResponseTooLarge",
     "ServerError",
     "TelcallError",
     "TransportError",
@@ -80,6 +84,13 @@ class ConnectError(TransportError):
 
 class TransportTimeout(TransportError):
     """Connecting, reading, or the call's overall deadline ran out."""
+
+
+class ResponseTooLarge(TransportError):
+    """The body grew past the client's ``max_response_bytes`` (counted decompressed).
+
+    Reading stops at the limit, so neither an endless body nor a compression bomb is buffered.
+    """
 
 
 class APIError(TelcallError):
@@ -180,6 +191,14 @@ class DecodeError(TelcallError):
             f"{provider} HTTP {status} ({content_type or 'no content type'}): {message}"
             f" ({method} {url}); body starts: {self.snippet!r}"
         )
+
+
+class PaginationError(TelcallError):
+    """A listing whose cursor does not advance: the provider keeps answering the same page.
+
+    Raised within a few pages instead of paging forever (the same ``scroll_id`` with the same
+    records, offsets the server ignores, ``has_next`` on a repeated page).
+    """
 
 
 class ValidationError(TelcallError, ValueError):
