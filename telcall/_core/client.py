@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import tzinfo
@@ -201,6 +202,13 @@ class AsyncBaseClient:
         token, lifetime = await self._fetch_token()
         # Known from its birth, so no error or log line can carry it.
         self._transport.redactor.add(token)
+        if not isinstance(token, str) or _CONTROL_CHARACTER.search(token):
+            # It would split the next request's header or query string.
+            raise AuthenticationError(
+                "the token endpoint returned an unusable token (control characters)",
+                provider=self.provider,
+                status=200,
+            )
         return token, lifetime
 
     async def _fetch_token(self) -> tuple[str, float | None]:
@@ -337,14 +345,24 @@ class AsyncBaseClient:
         """
         try:
             self._transport.ensure_usable()
+            # Checked here, so a bad per-call timeout sends nothing (not even a token fetch).
+            client_timeout = to_client_timeout(timeout)
             deadline = _call_deadline.get()
             if deadline is not None or self._deadline is None:
                 # A token fetch inside a call shares that call's deadline.
                 return await self._exchange(
-                    method, path, decoder, params, json, timeout, idempotent, auth, deadline
+                    method, path, decoder, params, json, client_timeout, idempotent, auth, deadline
                 )
             return await self._within_deadline(
-                self._deadline, method, path, decoder, params, json, timeout, idempotent, auth
+                self._deadline,
+                method,
+                path,
+                decoder,
+                params,
+                json,
+                client_timeout,
+                idempotent,
+                auth,
             )
         except TelcallError as error:
             self._redactor_for(error, params, json).sanitize(error)
@@ -358,40 +376,38 @@ class AsyncBaseClient:
         decoder: BodyDecoder[R],
         params: Mapping[str, Any] | None,
         json: Any,
-        timeout: Timeout | None,
+        timeout: aiohttp.ClientTimeout | None,
         idempotent: bool | None,
         auth: bool,
     ) -> R:
         deadline = Deadline(seconds, asyncio.get_running_loop().time() + seconds)
         reset = _call_deadline.set(deadline)
-        url = self._transport.redacted_url(path, params)
         try:
             with anyio.CancelScope(deadline=deadline.stop_at):
                 return await self._exchange(
                     method, path, decoder, params, json, timeout, idempotent, auth, deadline
                 )
-        except TransportTimeout as exc:
-            if exc.timeout != "deadline" or (exc.method, exc.url) == (method, url):
-                raise
-            # It ran out inside the token fetch: name the call, and the fetch it was in.
-            during = f" during {exc.method} {exc.url}"
-            raise self._deadline_error(seconds, method, url, during) from exc
         finally:
             _call_deadline.reset(reset)
         # Reached only when the scope cancelled the call: waiting for a token, in a retry's
         # backoff, or mid-attempt.
-        raise self._deadline_error(seconds, method, url)
+        raise self._deadline_error(deadline, method, path, params)
 
     def _deadline_error(
-        self, seconds: float, method: str, url: str, during: str = ""
+        self,
+        deadline: Deadline,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        during: str = "",
     ) -> TransportTimeout:
         return TransportTimeout(
-            f"the call's deadline of {seconds:g} s passed{during}",
+            f"the call's deadline of {deadline.seconds:g} s passed{during}",
             provider=self.provider,
             method=method,
-            url=url,
+            url=self._transport.redacted_url(path, params),
             timeout="deadline",
-            seconds=seconds,
+            seconds=deadline.seconds,
         )
 
     async def _exchange(
@@ -401,7 +417,7 @@ class AsyncBaseClient:
         decoder: BodyDecoder[R],
         params: Mapping[str, Any] | None,
         json: Any,
-        timeout: Timeout | None,
+        timeout: aiohttp.ClientTimeout | None,
         idempotent: bool | None,
         auth: bool,
         deadline: Deadline | None,
@@ -413,7 +429,14 @@ class AsyncBaseClient:
             body = json
             token = None
             if auth:
-                token = await self._tokens.get()
+                try:
+                    token = await self._tokens.get()
+                except TransportTimeout as exc:
+                    if exc.timeout != "deadline" or deadline is None:
+                        raise
+                    # It ran out in the token fetch: name the call, and the fetch it was in.
+                    during = f" during {exc.method} {exc.url}"
+                    raise self._deadline_error(deadline, method, path, params, during) from exc
                 query, body = self._authorize(token, headers, query, body)
             response = await self._transport.send(
                 method,
@@ -460,6 +483,8 @@ class AsyncBaseClient:
         redactor = self._transport.redactor
         return redactor.extended(extra) if extra else redactor
 
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 #: The deadline of the call in progress in this task (a token fetch inside it shares it).
 _call_deadline: ContextVar[Deadline | None] = ContextVar("telcall_call_deadline", default=None)

@@ -538,6 +538,10 @@ class Transport:
         detail = self.redactor.text(str(exc) or type(exc).__name__)
         if isinstance(exc, aiohttp.ClientConnectorError):
             return _Failed(ConnectError(f"cannot connect: {detail}", **where), exc, sent=False)
+        if isinstance(exc, aiohttp.InvalidURL):
+            # The same URL would be refused again.
+            error = TransportError(f"invalid URL: {detail}", **where)
+            return _Failed(error, exc, sent=False, final=True)
         error = TransportError(f"connection failed: {type(exc).__name__}: {detail}", **where)
         return _Failed(error, exc, sent=sent)
 

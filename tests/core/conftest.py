@@ -42,7 +42,7 @@ class ProviderCase:
     #: The token endpoint, and the GET data endpoint `call` reaches.
     token_path: str
     data_path: str
-    call: Callable[[Any], Awaitable[object]]
+    call: Callable[..., Awaitable[object]]
     #: Where the client puts its token: "header" (Bearer) or "query".
     token_in: str
 
@@ -74,7 +74,7 @@ PROVIDERS = {
         "token",
         "/v2/auth/token",
         "/v2/call",
-        lambda client: client.calls.list(),
+        lambda client, **kw: client.calls.list(**kw),
         "header",
     ),
     "omicall": ProviderCase(
@@ -85,7 +85,7 @@ PROVIDERS = {
         "token",
         "/api/auth",
         "/api/source_contact_layout/get",
-        lambda client: client.contacts.layout(),
+        lambda client, **kw: client.contacts.layout(**kw),
         "header",
     ),
     "aicallcenter": ProviderCase(
@@ -96,7 +96,7 @@ PROVIDERS = {
         "access_token",
         "/api/users/generate-access-token",
         "/api/users/call-log",
-        lambda client: client.users.calls.list(),
+        lambda client, **kw: client.users.calls.list(**kw),
         "query",
     ),
 }

@@ -38,18 +38,28 @@ async def test_deadline_covers_token_fetch_renewal_and_replay(
 async def test_deadline_covers_waiting_for_another_callers_token_fetch(
     tel4vn_simulator: Tel4vnSimulator,
 ) -> None:
-    """A caller waiting on a shared token fetch still times out at its own deadline."""
+    """A caller waiting on another caller's token fetch still times out at its own deadline."""
     sim = tel4vn_simulator
-    sim.script(Stall(), path=TOKEN_PATH)
+    sim.script(Stall(), times=5, path=TOKEN_PATH)
     async with AsyncTel4vnClient(
         base_url=sim.base_url, api_key=sim.api_key, deadline=0.5, max_retries=0
     ) as client:
         with anyio.fail_after(10):
-            results = await asyncio.gather(
-                client.calls.list(), client.calls.list(), return_exceptions=True
-            )
-    assert all(isinstance(r, errors.TransportTimeout) for r in results), results
-    assert sim.count("POST", TOKEN_PATH) == 1
+            first = asyncio.ensure_future(client.calls.list())
+            # The first caller's fetch is on the wire: the second one waits for it.
+            for _ in range(1000):
+                if sim.count("POST", TOKEN_PATH):
+                    break
+                await asyncio.sleep(0.005)
+            started = time.monotonic()
+            with pytest.raises(errors.TransportTimeout) as waiter:
+                await client.calls.list()
+            elapsed = time.monotonic() - started
+            with pytest.raises(errors.TransportTimeout):
+                await first
+    assert waiter.value.timeout == "deadline"
+    assert elapsed < 2.5
+    assert sim.count("GET", "/v2/call") == 0
 
 
 async def test_a_call_within_its_deadline_succeeds(tel4vn_simulator: Tel4vnSimulator) -> None:

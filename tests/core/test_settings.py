@@ -133,3 +133,12 @@ def test_good_settings_are_kept(provider: ProviderCase) -> None:
         tz="UTC",
     )
     assert client._transport.pool_limit == 1  # type: ignore[attr-defined]
+
+
+async def test_bad_per_call_timeout_sends_nothing(provider: ProviderCase) -> None:
+    """A bad ``timeout=`` on one call is a ValidationError before any request (token included)."""
+    async with provider.start_sim(None) as sim:
+        async with provider.client(sim) as client:
+            with pytest.raises(errors.ValidationError, match="timeout"):
+                await provider.call(client, timeout=-1)
+        assert sim.requests == []

@@ -53,14 +53,17 @@ async def test_next_refresh_waits_for_the_cooldown(tel4vn_simulator: Tel4vnSimul
     """Within the cool-down a call gets the last failure without a request; after it, a fetch."""
     sim = tel4vn_simulator
     sim.script(503, times=3, path=TOKEN_PATH)
-    async with _client(sim, token_cooldown=0.3) as client:
+    clock = FakeClock()
+    async with _client(sim, token_cooldown=30) as client:
+        client._tokens._clock = clock  # type: ignore[attr-defined]
         with pytest.raises(errors.ServerError) as first:
             await client.calls.list()
+        clock.now += 29
         with pytest.raises(errors.ServerError) as again:
             await client.calls.list()
         assert again.value is first.value
         assert sim.count("POST", TOKEN_PATH) == 3
-        await asyncio.sleep(0.35)
+        clock.now += 2
         assert (await client.calls.list()) is not None
     assert sim.count("POST", TOKEN_PATH) == 4
 

@@ -10,21 +10,21 @@ import anyio
 import pytest
 
 from telcall import AsyncAICallCenterClient, AsyncTel4vnClient, errors
-from telcall.simulator import AICallCenterSimulator, Drop, Stall, Tel4vnSimulator
+from telcall.simulator import AICallCenterSimulator, Drop, Reply, Stall, Tel4vnSimulator
 
 
 @pytest.mark.parametrize(
     ("kwargs", "kind", "seconds", "text"),
     [
         pytest.param(
-            {"timeout": aiohttp.ClientTimeout(total=30, sock_read=0.3)},
+            {"timeout": aiohttp.ClientTimeout(total=30, sock_read=1.5)},
             "read",
-            0.3,
-            "read timeout of 0.3 s",
+            1.5,
+            "read timeout of 1.5 s",
             id="read",
         ),
-        pytest.param({"timeout": 0.3}, "total", 0.3, "total timeout of 0.3 s", id="total"),
-        pytest.param({"deadline": 0.3}, "deadline", 0.3, "deadline of 0.3 s", id="deadline"),
+        pytest.param({"timeout": 1.5}, "total", 1.5, "total timeout of 1.5 s", id="total"),
+        pytest.param({"deadline": 1.5}, "deadline", 1.5, "deadline of 1.5 s", id="deadline"),
     ],
 )
 async def test_timeout_names_itself_and_the_request(
@@ -126,3 +126,14 @@ async def test_dropped_connection_names_the_redacted_request(
     text = str(caught.value)
     assert f"GET {sim.base_url}/api/users/call-log?access_token=***" in text
     assert "connection failed" in text
+
+
+async def test_token_with_a_newline_is_refused(tel4vn_simulator: Tel4vnSimulator) -> None:
+    """A token endpoint handing out a token with CR/LF gets AuthenticationError, nothing sent."""
+    sim = tel4vn_simulator
+    body = {"code": 200, "data": {"token": "abc\r\nX-Injected: 1", "expired_in": 3600}}
+    sim.script(Reply(200, body), path="/v2/auth/token")
+    async with AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key, max_retries=0) as c:
+        with pytest.raises(errors.AuthenticationError, match="unusable token"):
+            await c.calls.list()
+    assert sim.count(path="/v2/call") == 0
