@@ -202,7 +202,7 @@ class AsyncBaseClient:
         token, lifetime = await self._fetch_token()
         # Known from its birth, so no error or log line can carry it.
         self._transport.redactor.add(token)
-        if not isinstance(token, str) or _CONTROL_CHARACTER.search(token):
+        if _CONTROL_CHARACTER.search(token):
             # It would split the next request's header or query string.
             raise AuthenticationError(
                 "the token endpoint returned an unusable token (control characters)",

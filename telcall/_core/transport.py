@@ -301,16 +301,17 @@ class Transport:
         if self._closed:
             return
         self._closed = True
-        self._closing.set()
         session, self._session = self._session, None
-        if session is None or not self._owns_session:
-            return
         owner = self._loop
         if owner is None or owner is asyncio.get_running_loop():
-            await session.close()
+            self._closing.set()
+            if session is not None and self._owns_session:
+                await session.close()
         elif owner.is_running():
-            # Its connections live on the loop it first ran on; close them there.
-            asyncio.run_coroutine_threadsafe(session.close(), owner)
+            # The waiters and connections live on the loop it first ran on; close them there.
+            owner.call_soon_threadsafe(self._closing.set)
+            if session is not None and self._owns_session:
+                asyncio.run_coroutine_threadsafe(session.close(), owner)
 
     def redacted_url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """The URL of ``path`` with ``params``, as messages show it (credentials redacted)."""
