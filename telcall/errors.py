@@ -1,30 +1,10 @@
 """Every exception telcall raises (``from telcall import errors``).
 
-The hierarchy::
-
-    TelcallError
-    ├── TransportError                  the request never produced a response
-    │   ├── ConnectError                could not connect (never sent)
-    │   ├── TransportTimeout            connect or read timed out / deadline hit
-    │   └── ResponseTooLarge            the body grew past max_response_bytes (decompressed)
-    ├── APIError                        the provider answered "no"
-    │   ├── BadRequestError             400
-    │   ├── AuthenticationError         401 (bad api key, expired token, ...)
-    │   ├── PermissionDeniedError       403
-    │   ├── NotFoundError               404 (or a provider's "not found" code)
-    │   ├── RateLimitError              429
-    │   ├── ServerError                 5xx (after retries)
-    │   └── ProviderError               a "fail" body, often with HTTP 200
-    ├── DecodeError                     a success status whose body is not the expected JSON
-    ├── PaginationError                 a listing whose cursor does not advance
-    ├── ValidationError (ValueError)    bad input, rejected before any I/O
-    └── ClientClosedError (RuntimeError) the client was closed
-
-Every error built from a response carries the provider, HTTP status, the
-provider's code and message, the request method and its URL with credentials
-redacted, and the raw body.  Nothing secret is ever part of ``str(error)``.
+The hierarchy is drawn once, in ``telcall._core.errors``, and shown here too
+(``help(telcall.errors)``); the README's copy is checked against it by a test.
 """
 
+from ._core import errors as _core_errors
 from ._core.errors import (
     APIError as APIError,
     AuthenticationError as AuthenticationError,
@@ -37,12 +17,14 @@ from ._core.errors import (
     PermissionDeniedError as PermissionDeniedError,
     ProviderError as ProviderError,
     RateLimitError as RateLimitError,
+    RedirectError as RedirectError,
     ResponseTooLarge as ResponseTooLarge,
     ServerError as ServerError,
     TelcallError as TelcallError,
     TransportError as TransportError,
     TransportTimeout as TransportTimeout,
     ValidationError as ValidationError,
+    WrongEventLoopError as WrongEventLoopError,
 )
 
 __all__ = (
@@ -57,10 +39,18 @@ __all__ = (
     "PermissionDeniedError",
     "ProviderError",
     "RateLimitError",
+    "RedirectError",
     "ResponseTooLarge",
     "ServerError",
     "TelcallError",
     "TransportError",
     "TransportTimeout",
     "ValidationError",
+    "WrongEventLoopError",
+)
+
+__doc__ = _core_errors.__doc__.replace(
+    "Every exception telcall raises.",
+    "Every exception telcall raises (``from telcall import errors``).",
+    1,
 )

@@ -1,7 +1,11 @@
 """Token providers: obtain, cache, refresh before expiry, refresh once on 401.
 
-Refresh is single-flight: however many requests find the token stale at the
-same moment, exactly one of them fetches a new one and the rest wait for it.
+Refresh is single-flight, in success and in failure: however many requests
+find the token stale at the same moment, exactly one of them fetches a new one
+(with the transport's retries) and the rest wait for it. If that fetch fails,
+every waiter gets its error, and calls within ``cooldown`` seconds after it get
+the same error without sending anything, so a token endpoint that is down is
+not hammered by every caller in turn.
 """
 
 from __future__ import annotations
@@ -10,15 +14,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from types import TracebackType
 
+from .errors import TransportTimeout
 from .redaction import mask
 
-__all__ = ("CachedToken", "StaticToken", "TokenProvider", "TokenSource")
+__all__ = ("DEFAULT_TOKEN_COOLDOWN", "CachedToken", "StaticToken", "TokenProvider", "TokenSource")
 
 logger = logging.getLogger("telcall")
 
 #: Fetches a fresh token; returns ``(token, lifetime in seconds or None)``.
 TokenSource = Callable[[], Awaitable[tuple[str, float | None]]]
+
+#: Seconds after a failed token fetch before the next one may start.
+DEFAULT_TOKEN_COOLDOWN = 1.0
 
 
 class TokenProvider:
@@ -30,11 +39,6 @@ class TokenProvider:
 
     def invalidate(self, token: str) -> bool:
         """Forget ``token`` after the server refused it; False if it cannot be renewed."""
-        raise NotImplementedError
-
-    @property
-    def current(self) -> str | None:
-        """The cached token, if any (used to scrub it from messages)."""
         raise NotImplementedError
 
 
@@ -52,11 +56,6 @@ class StaticToken(TokenProvider):
         """A caller-supplied token has no source to renew it from."""
         return False
 
-    @property
-    def current(self) -> str | None:
-        """The token as given."""
-        return self._token
-
     def __repr__(self) -> str:
         return f"StaticToken(token={mask(self._token)})"
 
@@ -65,7 +64,8 @@ class CachedToken(TokenProvider):
     """Cache a token from ``source`` and renew it ``margin`` before it runs out.
 
     The margin is ``min(margin, lifetime / 10)`` so short-lived tokens are not
-    renewed on every call.
+    renewed on every call. A failed fetch is shared with its waiters and
+    repeated to callers for ``cooldown`` seconds.
     """
 
     def __init__(
@@ -73,14 +73,21 @@ class CachedToken(TokenProvider):
         source: TokenSource,
         *,
         margin: float = 300.0,
+        cooldown: float = DEFAULT_TOKEN_COOLDOWN,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._source = source
         self._margin = margin
+        self._cooldown = cooldown
         self._clock = clock
         self._token: str | None = None
         self._refresh_at = 0.0
         self._lock: asyncio.Lock | None = None
+        # How many fetches have finished; a waiter that saw fewer knows one ended while it waited.
+        self._finished = 0
+        self._failure: Exception | None = None
+        self._failure_tb: TracebackType | None = None
+        self._retry_at = 0.0
 
     def _fresh(self) -> str | None:
         if self._token is not None and self._clock() < self._refresh_at:
@@ -94,12 +101,26 @@ class CachedToken(TokenProvider):
             return token
         if self._lock is None:
             self._lock = asyncio.Lock()
+        seen = self._finished
         async with self._lock:
             # Another caller may have refreshed while we waited for the lock.
             token = self._fresh()
             if token is not None:
                 return token
-            token, lifetime = await self._source()
+            failure = self._failure
+            if failure is not None and (seen != self._finished or self._clock() < self._retry_at):
+                # Shared the way asyncio.Future shares an exception with every awaiter.
+                raise failure.with_traceback(self._failure_tb)
+            try:
+                token, lifetime = await self._source()
+            except Exception as exc:
+                if not _callers_own(exc):
+                    self._finished += 1
+                    self._failure, self._failure_tb = exc, exc.__traceback__
+                    self._retry_at = self._clock() + self._cooldown
+                raise
+            self._finished += 1
+            self._failure = self._failure_tb = None
             now = self._clock()
             if lifetime is None or lifetime <= 0:
                 self._refresh_at = float("inf")
@@ -116,10 +137,10 @@ class CachedToken(TokenProvider):
             self._refresh_at = 0.0
         return True
 
-    @property
-    def current(self) -> str | None:
-        """The cached token, if any."""
-        return self._token
-
     def __repr__(self) -> str:
         return f"CachedToken(token={mask(self._token)})"
+
+
+def _callers_own(exc: Exception) -> bool:
+    """Whether a fetch failed because of the fetching caller's deadline, not the endpoint."""
+    return isinstance(exc, TransportTimeout) and exc.timeout == "deadline"

@@ -4,34 +4,52 @@
 (header, query or body), sends through the transport, maps failures onto
 :mod:`telcall.errors` and decodes the body with a prebuilt typed decoder.
 After an :class:`~telcall.errors.AuthenticationError` it renews the token
-once and replays the request.
+once and replays the request. The client's ``deadline`` bounds all of it
+(token fetch, renewal and replay included), and every error leaving
+``_request`` is scrubbed of every secret the client knows (and of values sent
+under secret names), chained causes included.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import tzinfo
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 import aiohttp
+import anyio
 import msgspec
 
-from .auth import CachedToken, StaticToken, TokenProvider
+from .auth import DEFAULT_TOKEN_COOLDOWN, CachedToken, StaticToken, TokenProvider
 from .errors import (
     APIError,
     AuthenticationError,
     DecodeError,
     RateLimitError,
+    RedirectError,
+    TelcallError,
+    TransportTimeout,
     ValidationError,
     error_for_status,
     snippet,
 )
-from .records import resolve_tz
-from .redaction import mask, redact_url
+from .redaction import Redactor, mask, redact_url, secret_values
 from .retry import RetryPolicy, parse_retry_after
-from .transport import Response, Timeout, Transport
+from .settings import check_base_url, check_count, check_credential, check_seconds, check_tz
+from .transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Deadline,
+    Response,
+    Timeout,
+    Transport,
+    to_client_timeout,
+)
 
 __all__ = ("AsyncBaseClient", "BodyDecoder", "ErrorInfo", "env_or", "parse_error_body")
 
@@ -129,42 +147,69 @@ class AsyncBaseClient:
         tz: str | tzinfo,
         session: aiohttp.ClientSession | None,
         pool_limit: int,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
     ) -> None:
         prefix = self.env_prefix
-        base_url = env_or(base_url, f"{prefix}_BASE_URL") or self.default_base_url
-        secret = env_or(secret, f"{prefix}_{self.secret_name.upper()}")
-        token = env_or(token, f"{prefix}_{self.token_name.upper()}")
+        url_env, secret_env, token_env = (
+            f"{prefix}_BASE_URL",
+            f"{prefix}_{self.secret_name.upper()}",
+            f"{prefix}_{self.token_name.upper()}",
+        )
+        # Name the environment variable in messages only when the value came from it.
+        url_from = url_env if base_url is None and os.environ.get(url_env) else None
+        secret_from = secret_env if secret is None else None
+        token_from = token_env if token is None else None
+        base_url = env_or(base_url, url_env) or self.default_base_url
+        secret = env_or(secret, secret_env)
+        token = env_or(token, token_env)
         if not base_url:
-            raise ValidationError(f"base_url is required (or set {prefix}_BASE_URL)")
-        if not base_url.startswith(("http://", "https://")):
-            raise ValidationError(f"base_url must start with http:// or https://, got {base_url!r}")
-        if max_retries < 0:
-            raise ValidationError("max_retries must be >= 0")
+            raise ValidationError(f"base_url is required (or set {url_env})")
+        base_url = check_base_url(base_url, url_from)
+        # An empty string means "not given", as for environment variables.
+        secret = check_credential(self.secret_name, secret, secret_from) if secret else None
+        token = check_credential(self.token_name, token, token_from) if token else None
+        check_count("max_retries", max_retries, minimum=0)
+        check_count("pool_limit", pool_limit, minimum=1)
+        check_count("max_response_bytes", max_response_bytes, minimum=1)
+        self._deadline = None if deadline is None else check_seconds("deadline", deadline)
+        token_cooldown = check_seconds("token_cooldown", token_cooldown, allow_zero=True)
+        timeout = to_client_timeout(timeout)
+        self.tz: tzinfo = check_tz(tz)
         self._tokens: TokenProvider
         if token:
             self._tokens = StaticToken(token)
         elif secret:
-            self._tokens = CachedToken(self._fetch_token)
+            self._tokens = CachedToken(self._new_token, cooldown=token_cooldown)
         else:
-            secret_env = f"{prefix}_{self.secret_name.upper()}"
-            token_env = f"{prefix}_{self.token_name.upper()}"
             raise ValidationError(
                 f"{self.secret_name} or {self.token_name} is required "
                 f"(or set {secret_env} / {token_env})"
             )
         self._secret = secret
-        self.tz: tzinfo = resolve_tz(tz)
         self._transport = Transport(
             provider=self.provider,
             base_url=base_url,
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
-            deadline=deadline,
             pool_limit=pool_limit,
             session=session,
+            max_response_bytes=max_response_bytes,
+            redactor=Redactor((secret, token)),
         )
-        self._remember_secret(secret)
-        self._remember_secret(token)
+
+    async def _new_token(self) -> tuple[str, float | None]:
+        token, lifetime = await self._fetch_token()
+        # Known from its birth, so no error or log line can carry it.
+        self._transport.redactor.add(token)
+        if _CONTROL_CHARACTER.search(token):
+            # It would split the next request's header or query string.
+            raise AuthenticationError(
+                "the token endpoint returned an unusable token (control characters)",
+                provider=self.provider,
+                status=200,
+            )
+        return token, lifetime
 
     async def _fetch_token(self) -> tuple[str, float | None]:
         """A new token from the secret, and its lifetime in seconds (None: until refused)."""
@@ -211,10 +256,6 @@ class AsyncBaseClient:
             f"{self.secret_name}={mask(self._secret)})"
         )
 
-    def _remember_secret(self, value: str | None) -> None:
-        if value:
-            self._transport.secrets.add(value)
-
     # -- hooks for providers ------------------------------------------------
 
     def _authorize(
@@ -250,13 +291,8 @@ class AsyncBaseClient:
         *,
         status: int | None = None,
     ) -> APIError:
-        secrets = self._transport.secrets
-        message = info.message
-        for secret in secrets:
-            if secret:
-                message = message.replace(secret, "***")
         error = cls(
-            message,
+            info.message,
             provider=self.provider,
             status=response.status if status is None else status,
             code=info.code,
@@ -302,7 +338,90 @@ class AsyncBaseClient:
         idempotent: bool | None = None,
         auth: bool = True,
     ) -> R:
-        """Send, map errors, decode; renew the token once after a 401."""
+        """Send, map errors, decode; renew the token once after a 401; all within the deadline.
+
+        Every telcall error leaving here is scrubbed of secrets in place (see
+        :meth:`telcall.errors.TelcallError.redact`).
+        """
+        try:
+            self._transport.ensure_usable()
+            # Checked here, so a bad per-call timeout sends nothing (not even a token fetch).
+            client_timeout = to_client_timeout(timeout)
+            deadline = _call_deadline.get()
+            if deadline is not None or self._deadline is None:
+                # A token fetch inside a call shares that call's deadline.
+                return await self._exchange(
+                    method, path, decoder, params, json, client_timeout, idempotent, auth, deadline
+                )
+            return await self._within_deadline(
+                self._deadline,
+                method,
+                path,
+                decoder,
+                params,
+                json,
+                client_timeout,
+                idempotent,
+                auth,
+            )
+        except TelcallError as error:
+            self._redactor_for(error, params, json).sanitize(error)
+            raise
+
+    async def _within_deadline(
+        self,
+        seconds: float,
+        method: str,
+        path: str,
+        decoder: BodyDecoder[R],
+        params: Mapping[str, Any] | None,
+        json: Any,
+        timeout: aiohttp.ClientTimeout | None,
+        idempotent: bool | None,
+        auth: bool,
+    ) -> R:
+        deadline = Deadline(seconds, asyncio.get_running_loop().time() + seconds)
+        reset = _call_deadline.set(deadline)
+        try:
+            with anyio.CancelScope(deadline=deadline.stop_at):
+                return await self._exchange(
+                    method, path, decoder, params, json, timeout, idempotent, auth, deadline
+                )
+        finally:
+            _call_deadline.reset(reset)
+        # Reached only when the scope cancelled the call: waiting for a token, in a retry's
+        # backoff, or mid-attempt.
+        raise self._deadline_error(deadline, method, path, params)
+
+    def _deadline_error(
+        self,
+        deadline: Deadline,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        during: str = "",
+    ) -> TransportTimeout:
+        return TransportTimeout(
+            f"the call's deadline of {deadline.seconds:g} s passed{during}",
+            provider=self.provider,
+            method=method,
+            url=self._transport.redacted_url(path, params),
+            timeout="deadline",
+            seconds=deadline.seconds,
+        )
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        decoder: BodyDecoder[R],
+        params: Mapping[str, Any] | None,
+        json: Any,
+        timeout: aiohttp.ClientTimeout | None,
+        idempotent: bool | None,
+        auth: bool,
+        deadline: Deadline | None,
+    ) -> R:
         renewed = False
         while True:
             headers: dict[str, str] = {}
@@ -310,8 +429,14 @@ class AsyncBaseClient:
             body = json
             token = None
             if auth:
-                token = await self._tokens.get()
-                self._remember_secret(token)
+                try:
+                    token = await self._tokens.get()
+                except TransportTimeout as exc:
+                    if exc.timeout != "deadline" or deadline is None:
+                        raise
+                    # It ran out in the token fetch: name the call, and the fetch it was in.
+                    during = f" during {exc.method} {exc.url}"
+                    raise self._deadline_error(deadline, method, path, params, during) from exc
                 query, body = self._authorize(token, headers, query, body)
             response = await self._transport.send(
                 method,
@@ -321,10 +446,64 @@ class AsyncBaseClient:
                 headers=headers,
                 timeout=timeout,
                 idempotent=idempotent,
+                deadline=deadline,
             )
+            if 300 <= response.status < 400:
+                raise self._redirect_error(response)
             try:
                 return self._decode(response, decoder)
             except AuthenticationError:
                 if token is None or renewed or not self._tokens.invalidate(token):
                     raise
                 renewed = True
+
+    def _redirect_error(self, response: Response) -> RedirectError:
+        """A 3xx answer: named with its target, never followed."""
+        location = response.headers.get("Location", "")
+        shown = self._transport.redactor.url(location) if location else ""
+        target = f"to {shown}" if shown else "without a Location"
+        headers = dict(response.headers)
+        if location:
+            headers["Location"] = shown
+        return RedirectError(
+            f"redirected {target}; telcall does not follow redirects (check base_url)",
+            provider=self.provider,
+            status=response.status,
+            method=response.method,
+            url=response.url,
+            body=response.content,
+            headers=headers,
+        )
+
+    def _redactor_for(
+        self, error: BaseException, params: Mapping[str, Any] | None, json: Any
+    ) -> Redactor:
+        """The client's redactor, plus values this call sent or got back under secret names."""
+        extra = [*secret_values(params), *secret_values(json), *_body_secrets(error)]
+        redactor = self._transport.redactor
+        return redactor.extended(extra) if extra else redactor
+
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+#: The deadline of the call in progress in this task (a token fetch inside it shares it).
+_call_deadline: ContextVar[Deadline | None] = ContextVar("telcall_call_deadline", default=None)
+
+
+def _body_secrets(error: BaseException) -> list[str]:
+    """Values under secret names in the JSON bodies of ``error`` and its chain (a token
+    response that failed to decode still holds its token)."""
+    found: list[str] = []
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        exc = pending.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        body = getattr(exc, "body", None)
+        if isinstance(body, bytes) and body.lstrip()[:1] in (b"{", b"["):
+            with contextlib.suppress(msgspec.DecodeError):
+                found.extend(secret_values(_lenient.decode(body)))
+        pending += (exc.__cause__, exc.__context__)
+    return found

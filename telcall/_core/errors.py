@@ -3,9 +3,9 @@
 The hierarchy::
 
     TelcallError
-    ├── TransportError                  the request never produced a response
+    ├── TransportError                  the request never produced a usable response
     │   ├── ConnectError                could not connect (never sent)
-    │   ├── TransportTimeout            connect or read timed out / deadline hit
+    │   ├── TransportTimeout            a connect/read/total timeout or the call's deadline
     │   └── ResponseTooLarge            the body grew past max_response_bytes (decompressed)
     ├── APIError                        the provider answered "no"
     │   ├── BadRequestError             400
@@ -14,20 +14,25 @@ The hierarchy::
     │   ├── NotFoundError               404 (or a provider's "not found" code)
     │   ├── RateLimitError              429
     │   ├── ServerError                 5xx (after retries)
-    │   └── ProviderError               a "fail" body, often with HTTP 200
+    │   ├── ProviderError               a "fail" body, often with HTTP 200
+    │   └── RedirectError               a 3xx answer (redirects are never followed)
     ├── DecodeError                     a success status whose body is not the expected JSON
     ├── PaginationError                 a listing whose cursor does not advance
     ├── ValidationError (ValueError)    bad input, rejected before any I/O
-    └── ClientClosedError (RuntimeError) the client was closed
+    ├── ClientClosedError (RuntimeError) the client was closed
+    └── WrongEventLoopError (RuntimeError) an async client used from another event loop
 
 Every error built from a response carries the provider, HTTP status, the
 provider's code and message, the request method and its URL with credentials
-redacted, and the raw body.  Nothing secret is ever part of ``str(error)``.
+redacted, and the raw body.  Nothing secret is ever part of an error's text,
+attributes or chained causes: the client scrubs each error it raises (see
+:meth:`TelcallError.redact`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, Literal, Protocol
 
 __all__ = (
     "APIError",
@@ -41,17 +46,24 @@ __all__ = (
     "PermissionDeniedError",
     "ProviderError",
     "RateLimitError",
+    "RedirectError",
     "ResponseTooLarge",
+    "Scrubber",
     "ServerError",
     "TelcallError",
+    "TimeoutKind",
     "TransportError",
     "TransportTimeout",
     "ValidationError",
+    "WrongEventLoopError",
     "error_for_status",
     "snippet",
 )
 
 SNIPPET_CHARS = 200
+
+#: Which bound a :class:`TransportTimeout` hit.
+TimeoutKind = Literal["connect", "read", "total", "deadline"]
 
 
 def snippet(body: bytes, limit: int = SNIPPET_CHARS) -> str:
@@ -61,21 +73,78 @@ def snippet(body: bytes, limit: int = SNIPPET_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class Scrubber(Protocol):
+    """What :meth:`TelcallError.redact` needs: secret-free copies of text and bytes."""
+
+    def text(self, text: str, /) -> str:
+        """``text`` without secrets."""
+        ...
+
+    def data(self, body: bytes, /) -> bytes:
+        """``body`` without secrets."""
+        ...
+
+
+def _scrub_value(value: Any, scrub: Scrubber) -> Any:
+    if isinstance(value, str):
+        return scrub.text(value)
+    if isinstance(value, bytes):
+        return scrub.data(value)
+    if isinstance(value, Mapping):
+        return {
+            scrub.text(k) if isinstance(k, str) else k: _scrub_value(v, scrub)
+            for k, v in value.items()
+        }
+    return value
+
+
 class TelcallError(Exception):
     """Root of every exception raised by telcall."""
 
+    def redact(self, scrub: Scrubber) -> None:
+        """Scrub secrets from this error's text and attributes, in place.
+
+        Subclasses whose ``str()`` is derived from attributes rebuild it from the scrubbed
+        values (:meth:`_describe`), so a truncated excerpt cannot end inside a secret.
+        """
+        for name, value in vars(self).items():
+            setattr(self, name, _scrub_value(value, scrub))
+        described = self._describe()
+        self.args = (
+            (described,)
+            if described is not None
+            else tuple(scrub.text(a) if isinstance(a, str) else a for a in self.args)
+        )
+
+    def _describe(self) -> str | None:
+        """The message built from attributes, or None when ``args`` are the message."""
+        return None
+
 
 class TransportError(TelcallError):
-    """No usable HTTP response: the connection failed, dropped or timed out."""
+    """No usable HTTP response: the connection failed, dropped or timed out.
+
+    ``message`` says what went wrong; ``str()`` adds the request method and redacted URL.
+    """
 
     def __init__(
         self, message: str, *, provider: str = "", method: str = "", url: str = ""
     ) -> None:
-        super().__init__(message)
         self.message = message
         self.provider = provider
         self.method = method
         self.url = url
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        where = f" ({self.method} {self.url})" if self.method else ""
+        return f"{self.message}{where}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, provider={self.provider!r}, "
+            f"method={self.method!r}, url={self.url!r})"
+        )
 
 
 class ConnectError(TransportError):
@@ -83,14 +152,39 @@ class ConnectError(TransportError):
 
 
 class TransportTimeout(TransportError):
-    """Connecting, reading, or the call's overall deadline ran out."""
+    """Connecting, reading, the attempt's total timeout, or the call's overall deadline ran out.
+
+    ``timeout`` names the bound that fired (``"connect"``, ``"read"``, ``"total"`` or
+    ``"deadline"``) and ``seconds`` its configured value.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        method: str = "",
+        url: str = "",
+        timeout: TimeoutKind = "total",
+        seconds: float | None = None,
+    ) -> None:
+        self.timeout: TimeoutKind = timeout
+        self.seconds = seconds
+        super().__init__(message, provider=provider, method=method, url=url)
 
 
 class ResponseTooLarge(TransportError):
     """The body grew past the client's ``max_response_bytes`` (counted decompressed).
 
-    Reading stops at the limit, so neither an endless body nor a compression bomb is buffered.
+    Reading stops at the limit, so neither an endless body nor a compression bomb is buffered;
+    ``limit`` is the setting that was exceeded.
     """
+
+    def __init__(
+        self, message: str, *, provider: str = "", method: str = "", url: str = "", limit: int
+    ) -> None:
+        self.limit = limit
+        super().__init__(message, provider=provider, method=method, url=url)
 
 
 class APIError(TelcallError):
@@ -161,6 +255,19 @@ class ProviderError(APIError):
     """A well-formed "fail" answer, usually with HTTP 200 (e.g. ``USER_BUSY``)."""
 
 
+class RedirectError(APIError):
+    """A 3xx answer. telcall never follows redirects, so no credential reaches another URL.
+
+    ``location`` is the redirect target (credentials redacted); a redirect usually means a
+    wrong ``base_url`` (``http://`` for an ``https://`` host, a missing path prefix).
+    """
+
+    @property
+    def location(self) -> str:
+        """The ``Location`` header, credentials redacted."""
+        return self.headers.get("Location", "")
+
+
 class DecodeError(TelcallError):
     """A success status whose body is not the expected JSON.
 
@@ -187,9 +294,18 @@ class DecodeError(TelcallError):
         self.url = url
         self.body = body
         self.snippet = snippet(body)
-        super().__init__(
-            f"{provider} HTTP {status} ({content_type or 'no content type'}): {message}"
-            f" ({method} {url}); body starts: {self.snippet!r}"
+        super().__init__(self._describe())
+
+    def redact(self, scrub: Scrubber) -> None:
+        """Scrub secrets in place; the snippet is cut again from the scrubbed body."""
+        super().redact(scrub)
+        self.snippet = snippet(self.body)
+        self.args = (self._describe(),)
+
+    def _describe(self) -> str:
+        return (
+            f"{self.provider} HTTP {self.status} ({self.content_type or 'no content type'}): "
+            f"{self.message} ({self.method} {self.url}); body starts: {self.snippet!r}"
         )
 
 
@@ -206,7 +322,16 @@ class ValidationError(TelcallError, ValueError):
 
 
 class ClientClosedError(TelcallError, RuntimeError):
-    """The client was closed; create a new one (or use ``async with``)."""
+    """The client was closed (calls in flight then end with this too); create a new one."""
+
+
+class WrongEventLoopError(TelcallError, RuntimeError):
+    """An async client was used from an event loop other than the one it first ran on.
+
+    Its connections belong to that loop. Create the client inside the loop that uses it (e.g. in
+    the ``async def`` run by ``asyncio.run``, or in a fixture with the test's loop scope), or use
+    the sync client, which runs on its own loop thread.
+    """
 
 
 _STATUS_CLASSES: dict[int, type[APIError]] = {
@@ -226,4 +351,6 @@ def error_for_status(status: int) -> type[APIError]:
         return ServerError
     if 400 <= status < 500:
         return BadRequestError
+    if 300 <= status < 400:
+        return RedirectError
     return ProviderError

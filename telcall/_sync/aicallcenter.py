@@ -9,9 +9,10 @@ from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
 
+from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
 from telcall._core.pagination import Page
 from telcall._core.records import DEFAULT_TZ
-from telcall._core.transport import Timeout
+from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
 from telcall._sync._bridge import ClientHandle, SyncIterator
 from telcall.aicallcenter.client import AsyncAICallCenterClient
 from telcall.aicallcenter.models import Call, CampaignContact, ImportResult
@@ -45,6 +46,8 @@ class AICallCenterClient:
         deadline: float | None = None,
         tz: str | tzinfo = DEFAULT_TZ,
         pool_limit: int = 100,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
         self._client: ClientHandle[AsyncAICallCenterClient] = ClientHandle(
@@ -57,6 +60,8 @@ class AICallCenterClient:
                 deadline=deadline,
                 tz=tz,
                 pool_limit=pool_limit,
+                max_response_bytes=max_response_bytes,
+                token_cooldown=token_cooldown,
             )
         )
 

@@ -10,9 +10,10 @@ from functools import cached_property
 from types import TracebackType
 from typing import Any, Literal, Self
 
+from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
 from telcall._core.pagination import Page
 from telcall._core.records import DEFAULT_TZ
-from telcall._core.transport import Timeout
+from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
 from telcall._sync._bridge import ClientHandle, SyncIterator
 from telcall.tel4vn.client import AsyncTel4vnClient
 from telcall.tel4vn.models import (
@@ -70,6 +71,8 @@ class Tel4vnClient:
         deadline: float | None = None,
         tz: str | tzinfo = DEFAULT_TZ,
         pool_limit: int = 100,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
         cdr_mapping: CdrMapping = "auto",
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
@@ -83,6 +86,8 @@ class Tel4vnClient:
                 deadline=deadline,
                 tz=tz,
                 pool_limit=pool_limit,
+                max_response_bytes=max_response_bytes,
+                token_cooldown=token_cooldown,
                 cdr_mapping=cdr_mapping,
             )
         )

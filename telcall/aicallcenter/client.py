@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from .._core.auth import DEFAULT_TOKEN_COOLDOWN
 from .._core.client import AsyncBaseClient, ErrorInfo, parse_error_body
 from .._core.errors import (
     APIError,
@@ -19,7 +20,7 @@ from .._core.errors import (
     error_for_status,
 )
 from .._core.records import DEFAULT_TZ
-from .._core.transport import Response, Timeout
+from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import Envelope, TokenResponse
 from .resources.campaigns import AsyncCampaigns
 from .resources.users import AsyncUsers
@@ -56,6 +57,12 @@ class AsyncAICallCenterClient(AsyncBaseClient):
     is redacted from every log line, error and repr. Use as ``async with`` or
     call :meth:`aclose`.
 
+    ``deadline`` bounds each call as a whole (token fetch, retries, renewal and
+    replay); ``max_response_bytes`` bounds each body, counted decompressed
+    (default 64 MiB); after a failed token fetch its error is repeated to
+    callers for ``token_cooldown`` seconds (default 1) before the next fetch.
+    Redirects are never followed: a 3xx raises :class:`~telcall.errors.RedirectError`.
+
     ``status: 0`` answers raise even with HTTP 200, by ``code``: "401"
     :class:`~telcall.errors.AuthenticationError`, "400"
     :class:`~telcall.errors.BadRequestError`, "01"
@@ -81,6 +88,8 @@ class AsyncAICallCenterClient(AsyncBaseClient):
         tz: str | tzinfo = DEFAULT_TZ,
         session: aiohttp.ClientSession | None = None,
         pool_limit: int = 100,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -92,6 +101,8 @@ class AsyncAICallCenterClient(AsyncBaseClient):
             tz=tz,
             session=session,
             pool_limit=pool_limit,
+            max_response_bytes=max_response_bytes,
+            token_cooldown=token_cooldown,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from .._core.auth import DEFAULT_TOKEN_COOLDOWN
 from .._core.client import AsyncBaseClient, ErrorInfo, parse_error_body
 from .._core.errors import (
     APIError,
@@ -18,7 +19,7 @@ from .._core.errors import (
     error_for_status,
 )
 from .._core.records import DEFAULT_TZ
-from .._core.transport import Response, Timeout
+from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import (
     AutocallImportResult,
     AutocallResult,
@@ -68,6 +69,12 @@ class AsyncTel4vnClient(AsyncBaseClient):
     ``"auto"`` (detected per record, at no cost when a page is uniform).
     Naive provider times are read in ``tz``. Use as ``async with`` or call
     :meth:`aclose`.
+
+    ``deadline`` bounds each call as a whole (token fetch, retries, renewal and
+    replay); ``max_response_bytes`` bounds each body, counted decompressed
+    (default 64 MiB); after a failed token fetch its error is repeated to
+    callers for ``token_cooldown`` seconds (default 1) before the next fetch.
+    Redirects are never followed: a 3xx raises :class:`~telcall.errors.RedirectError`.
     """
 
     provider = "tel4vn"
@@ -85,6 +92,8 @@ class AsyncTel4vnClient(AsyncBaseClient):
         tz: str | tzinfo = DEFAULT_TZ,
         session: aiohttp.ClientSession | None = None,
         pool_limit: int = 100,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
         cdr_mapping: CdrMapping = "auto",
     ) -> None:
         if cdr_mapping not in ("auto", "default", "flex"):
@@ -100,6 +109,8 @@ class AsyncTel4vnClient(AsyncBaseClient):
             tz=tz,
             session=session,
             pool_limit=pool_limit,
+            max_response_bytes=max_response_bytes,
+            token_cooldown=token_cooldown,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:

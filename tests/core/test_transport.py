@@ -1,15 +1,19 @@
-"""Session ownership, closing, headers and timeouts of the transport."""
+"""Session ownership, closing, headers and timeouts of the transport; its decision step."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import platform
 import warnings
+from typing import Any
 
 import aiohttp
 import pytest
 
 from telcall import AsyncTel4vnClient, errors
+from telcall._core.retry import RetryPolicy
+from telcall._core.transport import Deadline, Response, Transport, _Failed
 from telcall.simulator import Tel4vnSimulator
 
 
@@ -79,3 +83,53 @@ async def test_client_timeout_default(tel4vn_simulator: Tel4vnSimulator) -> None
     custom = AsyncTel4vnClient(base_url=tel4vn_simulator.base_url, token="t", timeout=3)
     assert (default._transport.timeout.total, default._transport.timeout.connect) == (30.0, 5.0)
     assert (custom._transport.timeout.total, custom._transport.timeout.connect) == (3.0, 3.0)
+
+
+def _prepared(transport: Transport, method: str = "GET") -> Any:
+    return transport._prepare(method, "/x", None, None, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "retried"),
+    [
+        pytest.param("GET", 503, True, id="get-503"),
+        pytest.param("GET", 400, False, id="get-400"),
+        pytest.param("GET", 200, False, id="get-200"),
+        pytest.param("POST", 503, False, id="post-503"),
+        pytest.param("POST", 429, True, id="post-429"),
+        pytest.param("GET", 307, False, id="get-307"),
+    ],
+)
+async def test_decide_step_is_pure_policy(method: str, status: int, retried: bool) -> None:
+    """The decision step maps an attempt's outcome to a wait (retry) or None, with no I/O."""
+    transport = Transport(provider="p", base_url="http://127.0.0.1:9", retry=RetryPolicy(base=0.01))
+    request = _prepared(transport, method)
+    response = Response(status, {}, b"", method, "http://127.0.0.1:9/x")
+    wait = transport._decide(request, 1, response, None)
+    assert (wait is not None) is retried
+    assert transport._decide(request, 3, response, None) is None, "out of retries"
+
+
+async def test_decide_step_on_failures() -> None:
+    """A never-sent failure is retried even for POST; a closed transport never retries."""
+    transport = Transport(provider="p", base_url="http://127.0.0.1:9", retry=RetryPolicy(base=0.01))
+    post = _prepared(transport, "POST")
+    never_sent = _Failed(errors.ConnectError("refused"), None, sent=False)
+    maybe_sent = _Failed(errors.TransportError("reset"), None, sent=True)
+    assert transport._decide(post, 1, never_sent, None) is not None
+    assert transport._decide(post, 1, maybe_sent, None) is None
+    await transport.aclose()
+    assert transport._decide(post, 1, never_sent, None) is None
+    assert isinstance(never_sent.error, errors.ClientClosedError)
+
+
+async def test_decide_step_respects_the_deadline() -> None:
+    """A retry whose wait would pass the deadline becomes a deadline timeout instead."""
+    loop = asyncio.get_running_loop()
+    transport = Transport(provider="p", base_url="http://127.0.0.1:9", retry=RetryPolicy(base=5))
+    request = _prepared(transport)
+    failed = _Failed(errors.TransportError("reset"), None, sent=True)
+    transport.retry.rng.seed(1)
+    assert transport._decide(request, 1, failed, Deadline(0.01, loop.time() + 0.01)) is None
+    assert isinstance(failed.error, errors.TransportTimeout)
+    assert failed.error.timeout == "deadline"
