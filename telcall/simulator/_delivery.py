@@ -9,9 +9,12 @@ cdr; an unanswered call has no answered event). Fields follow the seed's table: 
 
 - The subscription's `callback_apikey` goes out as `Authorization: Bearer <key>` (the decision
   in the API digest; `DeliveryOptions.header`/`scheme` change it); no key, no header.
-- A timeout, a connection error or a non-2xx answer is retried `retries` times, waiting
-  `backoff`, then twice as long each time. A delivered event is sent again `extra_copies` more
-  times with probability `duplicate_rate`, as a provider retry after a lost answer would be.
+- A timeout (`timeout` seconds per attempt: the provider gives up and retries while the
+  receiver may still be working), a connection error or a non-2xx answer is retried `retries`
+  times, waiting `backoff`, then twice as long each time. Every POST carries
+  `X-Telcall-Attempt: <n>`, the number its `DeliveryAttempt` records. A delivered event is
+  sent again `extra_copies` more times with probability `duplicate_rate`, as a provider retry
+  after a lost answer would be.
 - A call's events go out one state at a time (to all matching subscriptions at once), in
   order, or in a shuffled order with `reorder`.
 - Only loopback callback URLs (127.0.0.0/8, ::1, localhost) are called: anything else is logged,
@@ -45,6 +48,8 @@ logger = logging.getLogger("telcall.simulator")
 CallDirection = Literal["inbound", "outbound"]
 
 _REFUSED = "refused: not a loopback URL"
+# Not a TEL4VN header: telcall's receiver reads it into DeliveryContext.attempt.
+_ATTEMPT_HEADER = "X-Telcall-Attempt"
 
 
 class DeliveryOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -358,7 +363,10 @@ class EventDelivery:
         error = ""
         try:
             async with session.post(
-                template.url, data=body, headers=headers, allow_redirects=False
+                template.url,
+                data=body,
+                headers={**headers, _ATTEMPT_HEADER: str(attempt)},
+                allow_redirects=False,
             ) as response:
                 await response.read()
                 status = response.status

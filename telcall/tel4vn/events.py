@@ -160,25 +160,36 @@ class _StateOnly(msgspec.Struct):
     state: object = None
 
 
+_STATE_DECODER: Final[msgspec.json.Decoder[_StateOnly]] = msgspec.json.Decoder(_StateOnly)
+
+
 def parse_event(body: bytes) -> Event:
     """Decode one hook body into its typed event.
 
     Raises :class:`telcall.errors.ValidationError` (a ``ValueError``) whose
-    message is a short reason: ``not JSON``, ``unknown event state 'foo'``, or
-    the shape problem (e.g. a missing ``call_id``).
+    message is one short reason: ``not JSON``, ``nested too deeply``,
+    ``unknown event state 'foo'``, ``event has no call_id`` (empty or blank),
+    or ``invalid event: ...`` with the shape problem (e.g. a missing ``call_id``).
     """
     try:
-        return _DECODER.decode(body)
+        event = _DECODER.decode(body)
     except msgspec.ValidationError as exc:
         raise ValidationError(_shape_reason(body, exc)) from None
     except msgspec.DecodeError:
         raise ValidationError("not JSON") from None
+    except RecursionError:
+        # msgspec recurses once per nesting level, even through fields it skips.
+        raise ValidationError("nested too deeply") from None
+    if not event.call_id.strip():
+        # An id-less event cannot be de-duplicated: its key would match every other one.
+        raise ValidationError("event has no call_id")
+    return event
 
 
 def _shape_reason(body: bytes, exc: msgspec.ValidationError) -> str:
     try:
-        state = msgspec.json.decode(body, type=_StateOnly).state
-    except msgspec.ValidationError:
+        state = _STATE_DECODER.decode(body).state
+    except (msgspec.ValidationError, RecursionError):
         # Not even an object: msgspec's own message ("Expected `object`, got `array`") says it.
         return f"invalid event: {exc}"
     if isinstance(state, str) and state not in _SEQUENCE:

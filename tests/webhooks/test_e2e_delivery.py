@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import anyio
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -15,7 +16,8 @@ from aiohttp.test_utils import TestServer
 from telcall import AsyncTel4vnClient
 from telcall._core.records import CallStatus
 from telcall.simulator import DeliveryOptions, Tel4vnSimulator
-from telcall.tel4vn.events import AnsweredEvent, CdrEvent, HangupEvent, RingingEvent
+from telcall.tel4vn.events import AnsweredEvent, CdrEvent, Event, HangupEvent, RingingEvent
+from telcall.webhooks import DeliveryContext
 
 ALL_EVENTS = ("ringing", "answered", "hangup", "cdr")
 APIKEY = "cb-apikey-7f3a9e"  # the receiver fixture's default key
@@ -211,6 +213,37 @@ async def test_timeout_is_retried(delivering) -> None:
         (2, 200, ""),
     ]
     assert seen[0] == seen[1]
+
+
+async def test_retry_of_a_slow_failing_callback_is_not_lost(start_hook, delivering) -> None:
+    """Provider gives up at 0.3 s; a 0.6 s callback fails once: handled exactly once, not lost."""
+    calls: list[int | None] = []
+    handled: list[Event] = []
+
+    async def on_event(event: Event, context: DeliveryContext) -> None:
+        calls.append(context.attempt)
+        await asyncio.sleep(0.6)
+        if len(calls) == 1:
+            raise RuntimeError("the first try fails")
+        handled.append(event)
+
+    hook = await start_hook(on_event=on_event)
+    sim = await delivering(DeliveryOptions(timeout=0.3, retries=10, backoff=0.1))
+    await subscribe(sim, hook.url, ("cdr",))
+
+    with anyio.fail_after(60):
+        await sim.simulate_call()
+
+    assert [e.state for e in handled] == ["cdr"]
+    assert len(calls) == 2
+    assert calls[0] == 1
+    assert calls[1] is not None
+    assert calls[1] > 1
+    outcomes = [(d.status, d.error) for d in sim.deliveries]
+    assert outcomes[0] == (None, "timeout")
+    assert (503, "") in outcomes
+    assert outcomes[-1] == (200, "")
+    assert {status for status, _ in outcomes} <= {None, 200, 503}
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,14 @@ def test_minimal_payload_uses_defaults() -> None:
             b'{"call_id": "c1", "state": "hangup", "duration": "10"}', "$.duration", id="wrong-type"
         ),
         pytest.param(b'{"call_id": "c1", "state": 3}', "$.state", id="state-not-text"),
+        pytest.param(b'{"call_id": "", "state": "hangup"}', "event has no call_id", id="empty-id"),
+        pytest.param(b'{"call_id": " \\t", "state": "cdr"}', "event has no call_id", id="blank-id"),
+        pytest.param(
+            b'{"call_id": "c1", "state": "cdr", "x": ' + b"[" * 200_000 + b"]" * 200_000 + b"}",
+            "nested too deeply",
+            id="deep-unknown-field",
+        ),
+        pytest.param(b'{"state": ' + b"[" * 200_000, "nested too deeply", id="deep-state"),
     ],
 )
 def test_bad_bodies_raise_validation_error(body: bytes, reason: str) -> None:

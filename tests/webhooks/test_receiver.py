@@ -7,15 +7,20 @@ import hashlib
 import hmac
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
 import telcall.webhooks as webhooks_module
 from telcall._core.errors import ValidationError
-from telcall.tel4vn.events import AnsweredEvent, CdrEvent, HangupEvent, RingingEvent
-from telcall.webhooks import MemoryDedupeStore, WebhookReceiver
+from telcall.tel4vn.events import AnsweredEvent, CdrEvent, Event, HangupEvent, RingingEvent
+from telcall.webhooks import DeliveryContext, MemoryDedupeStore, WebhookReceiver
+
+from .conftest import DEFAULT_APIKEY
 
 SECRET = "signing-secret-51c0"
+IN_PROGRESS = {"ok": False, "error": "delivery in progress"}
+DUPLICATE = {"ok": True, "duplicate": True}
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:
@@ -70,8 +75,190 @@ async def test_concurrent_copies_reach_callback_once(start_hook, make_body) -> N
 
     replies = await asyncio.gather(*(hook.post(body) for _ in range(5)))
 
-    assert sorted(reply.get("duplicate", False) for _, reply in replies) == [False] + [True] * 4
+    handled = [reply for reply in replies if reply == (200, {"ok": True})]
+    # A copy that lands while the first runs is told to retry; one that lands after is a duplicate.
+    assert len(handled) == 1
+    assert all(
+        reply in ((503, IN_PROGRESS), (200, DUPLICATE)) for reply in replies if reply not in handled
+    )
     assert len(hook.recorder.events) == 1
+
+
+async def test_copy_of_a_delivery_in_progress_gets_503(start_hook, make_body) -> None:
+    """A retry while the first callback still runs gets 503 + Retry-After, not a duplicate ack."""
+    hook = await start_hook()
+    hook.recorder.gate = asyncio.Event()
+    body = make_body("cdr")
+    first = asyncio.create_task(hook.post(body))
+    await hook.recorder.entered.wait()
+
+    retry = await hook.post(body)
+
+    assert retry == (503, IN_PROGRESS)
+    assert hook.last_headers["Retry-After"] == "5"
+    hook.recorder.gate.set()
+    assert await first == (200, {"ok": True})
+    assert await hook.post(body) == (200, DUPLICATE)
+    assert len(hook.recorder.events) == 1
+
+
+async def test_failed_callback_releases_its_claim_for_the_retry(start_hook, make_body) -> None:
+    """A callback that fails after a retry was turned away lets the next retry through."""
+    hook = await start_hook()
+    hook.recorder.gate = asyncio.Event()
+    hook.recorder.failures = 1
+    body = make_body("hangup")
+    first = asyncio.create_task(hook.post(body))
+    await hook.recorder.entered.wait()
+
+    turned_away = await hook.post(body)
+    hook.recorder.gate.set()
+    failed = await first
+    retried = await hook.post(body)
+
+    assert (turned_away[0], failed[0], retried) == (503, 500, (200, {"ok": True}))
+    assert len(hook.recorder.events) == 1
+
+
+class LegacyStore:
+    """A store written against the original protocol: only ``seen`` and ``forget``."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    async def seen(self, key: str, ttl: float) -> bool:
+        if key in self.keys:
+            return True
+        self.keys.add(key)
+        return False
+
+    async def forget(self, key: str) -> None:
+        self.keys.discard(key)
+
+
+async def test_legacy_store_still_dedupes(start_hook, make_body) -> None:
+    """A ``seen``/``forget`` store keeps working: repeats are duplicates, failures are retried."""
+    store = LegacyStore()
+    hook = await start_hook(dedupe=store)
+    hook.recorder.failures = 1
+    body = make_body("cdr")
+
+    replies = [await hook.post(body) for _ in range(3)]
+
+    assert [status for status, _ in replies] == [500, 200, 200]
+    assert replies[2] == (200, DUPLICATE)
+    assert store.keys == {"tel4vn:avavavav-1111-2222-3333-eeeeeeee:cdr"}
+    assert len(hook.recorder.events) == 1
+
+
+async def test_legacy_store_turns_away_a_copy_in_progress_here(start_hook, make_body) -> None:
+    """Within one process even a legacy store's in-progress copies get 503, not a duplicate ack."""
+    hook = await start_hook(dedupe=LegacyStore())
+    hook.recorder.gate = asyncio.Event()
+    body = make_body("cdr")
+    first = asyncio.create_task(hook.post(body))
+    await hook.recorder.entered.wait()
+
+    retry = await hook.post(body)
+    hook.recorder.gate.set()
+
+    assert retry == (503, IN_PROGRESS)
+    assert await first == (200, {"ok": True})
+
+
+@pytest.mark.parametrize(
+    "call_id",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("   ", id="spaces"),
+        pytest.param("\t\n", id="tab-newline"),
+    ],
+)
+async def test_event_without_an_id_is_rejected(start_hook, make_body, call_id) -> None:
+    """An event with no call_id gets 400, so it can neither be handled nor shadow later ones."""
+    hook = await start_hook()
+    body = make_body("hangup", call_id=call_id)
+
+    replies = [await hook.post(body) for _ in range(2)]
+
+    assert replies == [(400, {"ok": False, "error": "event has no call_id"})] * 2
+    assert hook.recorder.events == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"[" * 200_000 + b"]" * 200_000, id="deep-array"),
+        pytest.param(
+            b'{"call_id": "c1", "state": "hangup", "extra": '
+            + b"[" * 200_000
+            + b"]" * 200_000
+            + b"}",
+            id="deep-unknown-field",
+        ),
+        pytest.param(b'{"state": ' + b"[" * 200_000, id="deep-state"),
+        pytest.param(
+            b'{"call_id": "c1", "state": "cdr", "x": '
+            + b'{"a": ' * 100_000
+            + b"1"
+            + b"}" * 100_001,
+            id="deep-object",
+        ),
+    ],
+)
+async def test_deeply_nested_body_gets_400(start_hook, body) -> None:
+    """A body nested 100k+ levels deep is a 400, never a 500 the provider would retry forever."""
+    hook = await start_hook(max_body=1_000_000)
+
+    status, reply = await hook.post(body)
+
+    assert status == 400
+    assert reply["ok"] is False
+    assert reply["error"] in ("nested too deeply", "invalid event: Expected `object`, got `array`")
+    assert hook.recorder.events == []
+
+
+async def test_on_event_asking_for_a_context_gets_the_delivery(start_hook, make_body) -> None:
+    """A two-argument ``on_event`` also gets headers (credentials removed), peer, time, attempt."""
+    got: list[tuple[object, DeliveryContext]] = []
+
+    async def on_event(event: Event, context: DeliveryContext) -> None:
+        got.append((event, context))
+
+    hook = await start_hook(on_event=on_event, signature_secret=SECRET)
+    body = make_body("ringing")
+    before = datetime.now(UTC)
+
+    await hook.post(
+        body,
+        headers={"X-Telcall-Signature": sign(body), "X-Telcall-Attempt": "3", "X-Trace": "t-1"},
+    )
+
+    [(event, context)] = got
+    assert isinstance(event, RingingEvent)
+    assert context.remote == "127.0.0.1"
+    assert context.attempt == 3
+    assert context.headers["x-trace"] == "t-1"
+    assert "authorization" not in context.headers
+    assert "x-telcall-signature" not in context.headers
+    assert before <= context.received_at <= datetime.now(UTC)
+    assert DEFAULT_APIKEY not in repr(context)
+
+
+@pytest.mark.parametrize(
+    "value", [pytest.param("", id="empty"), pytest.param("x", id="text"), pytest.param("0", id="0")]
+)
+async def test_unusable_attempt_header_is_none(start_hook, make_body, value) -> None:
+    """An attempt header that is not a positive integer is reported as unknown."""
+    attempts: list[int | None] = []
+
+    async def on_event(event: Event, context: DeliveryContext) -> None:
+        attempts.append(context.attempt)
+
+    hook = await start_hook(on_event=on_event)
+    await hook.post(make_body("ringing"), headers={"X-Telcall-Attempt": value})
+
+    assert attempts == [None]
 
 
 async def test_other_states_of_one_call_are_not_duplicates(start_hook, make_body) -> None:
@@ -352,6 +539,13 @@ async def test_secrets_never_reach_logs(start_hook, make_body, caplog) -> None:
         pytest.param({"apikey": "k", "max_body": 0}, "max_body", id="max-body"),
         pytest.param({"apikey": "k", "dedupe_ttl": 0}, "dedupe_ttl", id="ttl"),
         pytest.param({"apikey": "k", "dedupe": "redis"}, "dedupe must be", id="dedupe-name"),
+        pytest.param({"apikey": "k", "dedupe": object()}, "dedupe must be", id="not-a-store"),
+        pytest.param({"apikey": "k", "in_progress_ttl": 0}, "in_progress_ttl", id="claim-ttl"),
+        pytest.param({"apikey": "k", "expected_rate": -1}, "expected_rate", id="rate"),
+        pytest.param({"apikey": "k", "read_timeout": 0}, "read_timeout", id="read-timeout"),
+        pytest.param(
+            {"apikey": "k", "shutdown_timeout": -1}, "shutdown_timeout", id="shutdown-timeout"
+        ),
     ],
 )
 def test_constructor_rejects_unsafe_settings(options, message) -> None:
@@ -362,6 +556,14 @@ def test_constructor_rejects_unsafe_settings(options, message) -> None:
 
 def test_public_names() -> None:
     """``telcall.webhooks`` exports exactly its public API."""
-    assert webhooks_module.__all__ == ("DedupeStore", "MemoryDedupeStore", "WebhookReceiver")
+    assert webhooks_module.__all__ == (
+        "DedupeState",
+        "DedupeStore",
+        "DeliveryContext",
+        "MemoryDedupeStore",
+        "TwoPhaseDedupeStore",
+        "WebhookReceiver",
+    )
     for name in webhooks_module.__all__:
-        assert getattr(webhooks_module, name).__module__.startswith("telcall.webhooks.")
+        if name != "DedupeState":  # a type alias has no __module__
+            assert getattr(webhooks_module, name).__module__.startswith("telcall.webhooks.")

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import msgspec
 import pytest
 
 from telcall.tel4vn.events import Event, HangupEvent
-from telcall.webhooks import MemoryDedupeStore, WebhookReceiver
+from telcall.webhooks import DeliveryContext, MemoryDedupeStore, WebhookReceiver
 
 APIKEY = "asgi-key-42"
 AUTH = (b"authorization", f"Bearer {APIKEY}".encode())
@@ -47,8 +48,12 @@ async def call_asgi(
     method: str = "POST",
     headers: Iterable[tuple[bytes, bytes]] = (AUTH,),
     scope_type: str = "http",
+    stall: bool = False,
 ) -> Exchange:
-    """Run one ASGI request: ``messages`` are what ``receive`` returns, in order."""
+    """Run one ASGI request: ``messages`` are what ``receive`` returns, in order.
+
+    Then ``receive`` reports a disconnect, or with ``stall`` never returns again.
+    """
     exchange = Exchange()
     pending = list(messages)
     scope = {
@@ -68,6 +73,8 @@ async def call_asgi(
 
     async def receive() -> dict[str, Any]:
         exchange.received += 1
+        if not pending and stall:
+            await asyncio.Event().wait()
         return pending.pop(0) if pending else {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
@@ -258,3 +265,86 @@ async def test_websocket_is_not_accepted(receiver) -> None:
     exchange = await call_asgi(receiver, scope_type="websocket", messages=[])
 
     assert exchange.sent == []
+
+
+async def test_copy_in_progress_gets_503_through_asgi(make_body) -> None:
+    """Through ASGI too, a copy that arrives while the first is handled is told to retry."""
+    gate, entered = asyncio.Event(), asyncio.Event()
+
+    async def slow(event: Event) -> None:
+        entered.set()
+        await gate.wait()
+
+    receiver = WebhookReceiver(apikey=APIKEY, on_event=slow)
+    body = make_body("answered")
+    first = asyncio.create_task(call_asgi(receiver, messages=body_messages(body)))
+    await entered.wait()
+
+    retry = await call_asgi(receiver, messages=body_messages(body))
+    gate.set()
+
+    assert (retry.status, retry.json) == (503, {"ok": False, "error": "delivery in progress"})
+    assert retry.headers[b"retry-after"] == b"5"
+    assert (await first).json == {"ok": True}
+
+
+async def test_stalled_body_gets_408(recorder, make_body) -> None:
+    """A body whose rest never comes is answered 408 after ``read_timeout``, closing the line."""
+    receiver = WebhookReceiver(apikey=APIKEY, on_event=recorder, read_timeout=0.2)
+    body = make_body()
+    messages = [{"type": "http.request", "body": body[:5], "more_body": True}]
+
+    with anyio.fail_after(10):
+        exchange = await call_asgi(receiver, messages=messages, stall=True)
+
+    assert exchange.status == 408
+    assert exchange.headers[b"connection"] == b"close"
+    assert exchange.json == {"ok": False, "error": "body not received within 0.2 s"}
+    assert recorder.events == []
+
+
+async def test_context_carries_the_asgi_peer(make_body) -> None:
+    """A context-taking ``on_event`` gets the ASGI client address and the other headers."""
+    contexts: list[DeliveryContext] = []
+
+    async def on_event(event: Event, context: DeliveryContext) -> None:
+        contexts.append(context)
+
+    receiver = WebhookReceiver(apikey=APIKEY, on_event=on_event)
+    await call_asgi(
+        receiver, messages=body_messages(make_body()), headers=[AUTH, (b"x-request-id", b"r-9")]
+    )
+
+    [context] = contexts
+    assert (context.remote, context.attempt) == ("127.0.0.1", None)
+    assert dict(context.headers) == {"x-request-id": "r-9"}
+
+
+async def test_lifespan_shutdown_drains_then_cancels(make_body) -> None:
+    """Lifespan shutdown waits ``shutdown_timeout`` for callbacks, cancels them, frees the keys."""
+    entered = asyncio.Event()
+
+    async def stuck(event: Event) -> None:
+        entered.set()
+        await asyncio.Event().wait()
+
+    store = MemoryDedupeStore()
+    receiver = WebhookReceiver(apikey=APIKEY, on_event=stuck, dedupe=store, shutdown_timeout=0.2)
+    body = make_body("cdr")
+    request = asyncio.create_task(call_asgi(receiver, messages=body_messages(body)))
+    await entered.wait()
+
+    with anyio.fail_after(10):
+        lifespan = await call_asgi(
+            receiver,
+            scope_type="lifespan",
+            messages=[{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}],
+        )
+        exchange = await request
+    late = await call_asgi(receiver, messages=body_messages(make_body("ringing")))
+
+    assert lifespan.sent[-1] == {"type": "lifespan.shutdown.complete"}
+    assert (exchange.status, exchange.json) == (503, {"ok": False, "error": "shutting down"})
+    assert exchange.headers[b"retry-after"] == b"5"
+    assert await store.begin("tel4vn:avavavav-1111-2222-3333-eeeeeeee:cdr", 60) == "new"
+    assert (late.status, late.json) == (503, {"ok": False, "error": "shutting down"})
