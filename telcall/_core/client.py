@@ -51,7 +51,7 @@ from .transport import (
     to_client_timeout,
 )
 
-__all__ = ("AsyncBaseClient", "BodyDecoder", "ErrorInfo", "env_or", "parse_error_body")
+__all__ = ("AsyncBaseClient", "BodyDecoder", "ErrorInfo", "env_or", "error_info", "parse_body")
 
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
@@ -69,6 +69,8 @@ _lenient = msgspec.json.Decoder()
 
 _MESSAGE_KEYS = ("message", "content", "error", "msg", "detail")
 _CODE_KEYS = ("error", "code", "error_code")
+
+_TOO_DEEP = "the body is nested too deeply to decode"
 
 
 class ErrorInfo(msgspec.Struct, frozen=True):
@@ -95,21 +97,28 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def parse_error_body(content: bytes) -> tuple[ErrorInfo, Any]:
-    """Best-effort code and message from any error body (JSON or not), plus the parsed JSON."""
+def parse_body(content: bytes) -> Any:
+    """The body as plain JSON values, or ``None`` when it is not JSON (or nests too deeply)."""
     try:
-        data = _lenient.decode(content)
-    except msgspec.DecodeError:
-        return ErrorInfo(None, snippet(content) or "empty body"), None
-    if not isinstance(data, dict):
-        return ErrorInfo(None, snippet(content) or "empty body"), data
-    payload = data.get("payload")
-    source = payload if isinstance(payload, dict) else data
+        return _lenient.decode(content)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+
+
+def error_info(parsed: Any, content: bytes) -> ErrorInfo:
+    """Best-effort code and message of a refusal, from its body parsed by :func:`parse_body`.
+
+    A body that is not a JSON object gives its first characters as the message.
+    """
+    if not isinstance(parsed, dict):
+        return ErrorInfo(None, snippet(content) or "empty body")
+    payload = parsed.get("payload")
+    source = payload if isinstance(payload, dict) else parsed
     message = next(
         (m for k in _MESSAGE_KEYS if (m := _text(source.get(k))) is not None), None
     ) or snippet(content)
     code = next((c for k in _CODE_KEYS if (c := _text(source.get(k))) is not None), None)
-    return ErrorInfo(code, message), data
+    return ErrorInfo(code, message)
 
 
 def env_or(value: str | None, name: str) -> str | None:
@@ -269,16 +278,15 @@ class AsyncBaseClient:
         headers["Authorization"] = f"Bearer {token}"
         return params, json
 
-    def _check(self, result: Any, response: Response) -> None:
-        """Raise for a provider "fail" answer that came with a success status."""
+    def _classify(self, response: Response, parsed: Any) -> APIError | None:
+        """The error a refusal stands for, or ``None`` when the body shows no refusal.
 
-    def _status_error(self, response: Response) -> APIError:
-        """Map a non-2xx response onto the error tree."""
-        info, _ = parse_error_body(response.content)
-        return self._make_error(error_for_status(response.status), response, info)
-
-    def _body_error(self, response: Response) -> APIError | None:
-        """A provider failure hidden in a 2xx body that did not decode as the success type."""
+        Called once for every answer that is not a success: an HTTP error status, or a 2xx
+        body that does not decode as the success type (success types require the provider's
+        success markers, so a "fail" body never decodes as one). ``parsed`` is the body
+        parsed once by :func:`parse_body`. ``None`` for an HTTP error status maps it by the
+        status table; for a 2xx body it is a :class:`~telcall.errors.DecodeError`.
+        """
         return None
 
     # -- the one request path -------------------------------------------------
@@ -306,25 +314,36 @@ class AsyncBaseClient:
         return error
 
     def _decode(self, response: Response, decoder: BodyDecoder[R]) -> R:
-        if response.status >= 400:
-            raise self._status_error(response)
-        try:
-            result = decoder.decode(response.content)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            hidden = self._body_error(response)
-            if hidden is not None:
-                raise hidden from None
-            raise DecodeError(
-                str(exc),
-                provider=self.provider,
-                status=response.status,
-                content_type=response.content_type,
-                method=response.method,
-                url=response.url,
-                body=response.content,
-            ) from None
-        self._check(result, response)
-        return result
+        """The typed success value of ``response``, or the error its body means.
+
+        A success costs one typed decode; everything else is parsed once, leniently, and
+        handed to :meth:`_classify`.
+        """
+        problem = ""
+        if response.status < 400:
+            try:
+                return decoder.decode(response.content)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                problem = str(exc)
+            except RecursionError:
+                # msgspec recurses per nesting level, also to skip unknown fields.
+                problem = _TOO_DEEP
+        parsed = parse_body(response.content)
+        error = self._classify(response, parsed)
+        if error is None and response.status >= 400:
+            info = error_info(parsed, response.content)
+            error = self._make_error(error_for_status(response.status), response, info)
+        if error is not None:
+            raise error
+        raise DecodeError(
+            problem,
+            provider=self.provider,
+            status=response.status,
+            content_type=response.content_type,
+            method=response.method,
+            url=response.url,
+            body=response.content,
+        )
 
     async def _request(
         self,
@@ -503,7 +522,7 @@ def _body_secrets(error: BaseException) -> list[str]:
         seen.add(id(exc))
         body = getattr(exc, "body", None)
         if isinstance(body, bytes) and body.lstrip()[:1] in (b"{", b"["):
-            with contextlib.suppress(msgspec.DecodeError):
+            with contextlib.suppress(msgspec.DecodeError, RecursionError):
                 found.extend(secret_values(_lenient.decode(body)))
         pending += (exc.__cause__, exc.__context__)
     return found

@@ -6,6 +6,12 @@ listing is done. :func:`iterate_pages` does the fetching, with optional
 prefetch (overlap fetching page k+1 with the caller's work on page k) and,
 for offset listings whose ``total`` is known, a bounded number of pages in
 flight at once, always yielded in order.
+
+A cursor that does not advance (the same ``scroll_id`` with the same records,
+offsets the server ignores, ``has_next`` on a repeated page) would page
+forever or hand out the same records again: every listing raises
+:class:`~telcall.errors.PaginationError` at the first page that repeats the
+one before it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
-from .errors import ValidationError
+from .errors import PaginationError, ValidationError
 
 __all__ = (
     "OffsetPagination",
@@ -79,8 +85,14 @@ class Strategy:
         """Parameters for the next page, or ``None`` when done."""
         raise NotImplementedError
 
-    def offsets_after(self, first: Page[Any], params: Params) -> list[Params] | None:
-        """All remaining requests at once, when knowable from the first page."""
+    def offsets_after(
+        self, first: Page[Any], params: Params, wanted: int | None = None
+    ) -> list[Params] | None:
+        """All remaining requests at once, when knowable from the first page.
+
+        ``wanted`` is how many more items the caller takes (``None``: all of them); no
+        request is planned past it.
+        """
         return None
 
 
@@ -108,15 +120,18 @@ class OffsetPagination(Strategy):
             return None
         return {**params, self.offset_param: offset}
 
-    def offsets_after(self, first: Page[Any], params: Params) -> list[Params] | None:
-        """Every remaining offset, once the first page told us ``total``."""
+    def offsets_after(
+        self, first: Page[Any], params: Params, wanted: int | None = None
+    ) -> list[Params] | None:
+        """Every remaining offset, once the first page told us ``total``, up to ``wanted``."""
         if first.total is None or not first.items:
             return None
         step = self._step(first, params)
         start = int(params.get(self.offset_param) or 0) + len(first.items)
+        end = first.total if wanted is None else min(first.total, start + wanted)
         return [
             {**params, self.offset_param: offset, self.limit_param: step}
-            for offset in range(start, first.total, step)
+            for offset in range(start, end, step)
         ]
 
 
@@ -162,6 +177,38 @@ class ScrollPagination(Strategy):
         return None
 
 
+class _Progress:
+    """Notices a listing that does not advance: a page with the same items as the one before.
+
+    Cheap on purpose: the item count and the first and last items are compared (msgspec
+    Structs compare field by field in C). Consecutive pages of a listing that advances never
+    start and end on the same records.
+    """
+
+    __slots__ = ("_count", "_first", "_last", "_pages")
+
+    def __init__(self) -> None:
+        self._pages = 0
+        self._count = 0
+        self._first: Any = None
+        self._last: Any = None
+
+    def check(self, page: Page[Any]) -> None:
+        """Raise :class:`PaginationError` if ``page`` repeats the previous page."""
+        self._pages += 1
+        items = page.items
+        if not items:
+            return
+        first, last = items[0], items[-1]
+        if len(items) == self._count and first == self._first and last == self._last:
+            raise PaginationError(
+                f"the listing does not advance: page {self._pages} repeats page "
+                f"{self._pages - 1} ({len(items)} records, the same first and last); "
+                "the server ignored the cursor"
+            )
+        self._count, self._first, self._last = len(items), first, last
+
+
 def check_paging(
     *, page_size: int, max_items: int | None, concurrency: int, prefetch: int, max_page_size: int
 ) -> None:
@@ -198,13 +245,16 @@ async def iterate_pages(
     remaining = max_items
     current: Params = dict(params)
     pending: deque[asyncio.Task[Page[T]]] = deque()
+    progress = _Progress()
     first = True
     try:
         page = await fetch(current)
+        progress.check(page)
         if concurrency > 1:
-            plan = strategy.offsets_after(page, current)
+            wanted = None if remaining is None else remaining - len(page.items)
+            plan = strategy.offsets_after(page, current, wanted)
             if plan is not None:
-                ordered = _in_order(fetch, page, plan, concurrency, remaining)
+                ordered = _in_order(fetch, page, plan, concurrency, remaining, progress)
                 try:
                     async for out in ordered:
                         yield out
@@ -231,6 +281,7 @@ async def iterate_pages(
                 return
             current = next_params
             page = await pending.popleft() if pending else await fetch(current)
+            progress.check(page)
     finally:
         await _cancel_all(pending)
 
@@ -241,6 +292,7 @@ async def _in_order(
     plan: list[Params],
     concurrency: int,
     remaining: int | None,
+    progress: _Progress,
 ) -> AsyncGenerator[Page[T], None]:
     """Fetch ``plan`` with at most ``concurrency`` pages in flight or held; yield in order."""
     pending: deque[asyncio.Task[Page[T]]] = deque()
@@ -263,6 +315,8 @@ async def _in_order(
                 remaining -= len(page.items)
             yield page
             page = await pending.popleft() if pending else None
+            if page is not None:
+                progress.check(page)
     finally:
         await _cancel_all(pending)
 

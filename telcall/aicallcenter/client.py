@@ -10,7 +10,7 @@ import aiohttp
 import msgspec
 
 from .._core.auth import DEFAULT_TOKEN_COOLDOWN
-from .._core.client import AsyncBaseClient, ErrorInfo, parse_error_body
+from .._core.client import AsyncBaseClient, ErrorInfo, error_info
 from .._core.errors import (
     APIError,
     AuthenticationError,
@@ -21,7 +21,7 @@ from .._core.errors import (
 )
 from .._core.records import DEFAULT_TZ
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
-from .models import Envelope, TokenResponse
+from .models import TokenResponse
 from .resources.campaigns import AsyncCampaigns
 from .resources.users import AsyncUsers
 
@@ -130,23 +130,19 @@ class AsyncAICallCenterClient(AsyncBaseClient):
 
     # -- error mapping -----------------------------------------------------
 
-    def _check(self, result: Any, response: Response) -> None:
-        """A ``status: 0`` answer is a failure whatever the HTTP status."""
-        if isinstance(result, Envelope) and result.failed:
-            raise self._failure(response)
+    def _classify(self, response: Response, parsed: Any) -> APIError | None:
+        """An answer whose ``status`` is not 1 is a refusal whatever the HTTP status.
 
-    def _body_error(self, response: Response) -> APIError | None:
-        _, data = parse_error_body(response.content)
-        if isinstance(data, dict) and str(data.get("status")) == "0":
-            return self._failure(response)
-        return None
-
-    def _status_error(self, response: Response) -> APIError:
-        return self._failure(response)
-
-    def _failure(self, response: Response) -> APIError:
-        info, data = parse_error_body(response.content)
-        code = data.get("code") if isinstance(data, dict) else None
+        The class comes from ``code`` ("401", "400", "01"; see :data:`_CODE_CLASSES`), else
+        from an HTTP error status; other refusals ("03", campaign stopped) are ProviderError.
+        """
+        if not isinstance(parsed, dict):
+            return None
+        refused = "status" in parsed and str(parsed["status"]) != "1"
+        if not refused and response.status < 400:
+            return None
+        info = error_info(parsed, response.content)
+        code = parsed.get("code")
         cls = _code_class(code)
         if cls is None:
             cls = error_for_status(response.status) if response.status >= 400 else ProviderError

@@ -54,16 +54,16 @@ class _Wire(msgspec.Struct, kw_only=True):
 
 
 class Envelope(_Wire):
-    """The fields every answer shares; ``status`` 0 means the call was refused."""
+    """The fields every successful answer shares.
 
-    status: int | str | None = None
+    Decoding requires the success markers, ``status: 1`` (sent as 1 or "1") and the answer's
+    ``results``, so a ``status: 0`` refusal never reads as an empty result: the client maps it
+    onto the error tree instead.
+    """
+
+    status: Literal[1, "1"]
     code: str | int | None = None
     message: str | None = None
-
-    @property
-    def failed(self) -> bool:
-        """Whether the provider refused (``status: 0``)."""
-        return str(self.status) == "0"
 
 
 # -- auth -------------------------------------------------------------------------------
@@ -78,10 +78,10 @@ class TokenResults(_Wire):
         return f"TokenResults(access_token={mask(self.access_token)})"
 
 
-class TokenResponse(Envelope):
+class TokenResponse(Envelope, kw_only=True):
     """Answer of ``GET /api/users/generate-access-token``."""
 
-    results: TokenResults = msgspec.field(default_factory=TokenResults)
+    results: TokenResults
 
 
 # -- import -----------------------------------------------------------------------------
@@ -121,10 +121,10 @@ class ImportedCall(_Wire):
     call_id: int | str
 
 
-class ImportResponse(Envelope):
+class ImportResponse(Envelope, kw_only=True):
     """Answer of ``POST /api/campaigns/<id>/import``: ``message`` says "X of Y recorded"."""
 
-    results: list[ImportedCall] = msgspec.field(default_factory=list)
+    results: list[ImportedCall]
 
 
 SkipReason = Literal[
@@ -238,15 +238,15 @@ class Call(_Wire):
         )
 
 
-class CallList(_Wire):
+class CallList(_Wire, kw_only=True):
     """``results`` of the export and call-log answers (the call log sends no ``limit``)."""
 
     limit: int | None = None
     total: int | None = None
-    calls: list[Call] = msgspec.field(default_factory=list)
+    calls: list[Call]
 
 
-class CallListResponse(Envelope):
+class CallListResponse(Envelope, kw_only=True):
     """Answer of ``GET /api/campaigns/<id>/export`` and ``GET /api/users/call-log``."""
 
-    results: CallList = msgspec.field(default_factory=CallList)
+    results: CallList

@@ -11,7 +11,7 @@ import aiohttp
 import msgspec
 
 from .._core.auth import DEFAULT_TOKEN_COOLDOWN
-from .._core.client import AsyncBaseClient, parse_error_body
+from .._core.client import AsyncBaseClient, error_info
 from .._core.errors import (
     APIError,
     AuthenticationError,
@@ -21,7 +21,7 @@ from .._core.errors import (
 )
 from .._core.records import DEFAULT_TZ
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
-from .models import FAILURE, Envelope, TokenPayload
+from .models import SUCCESS, Envelope, TokenPayload
 from .resources.call_history import AsyncCallHistory
 from .resources.contacts import AsyncContacts
 
@@ -55,7 +55,7 @@ class AsyncOmicallClient(AsyncBaseClient):
     callers for ``token_cooldown`` seconds (default 1) before the next fetch.
     Redirects are never followed: a 3xx raises :class:`~telcall.errors.RedirectError`.
 
-    ``status_code: -9999`` answers raise even with HTTP 200:
+    ``status_code: -9999`` answers (any ``status_code`` but 9999) raise even with HTTP 200:
     :class:`~telcall.errors.AuthenticationError` for a refused key or token,
     :class:`~telcall.errors.NotFoundError` for ``*_not_found`` codes,
     :class:`~telcall.errors.ProviderError` otherwise, with the payload's
@@ -98,28 +98,26 @@ class AsyncOmicallClient(AsyncBaseClient):
         answer = await self._request(
             "GET", "/api/auth", _token_decoder, params={"apiKey": self._secret}, auth=False
         )
-        if answer.payload is None or not answer.payload.access_token:
+        if not answer.payload.access_token:
             raise self._no_token("GET", "/api/auth")
         return answer.payload.access_token, TOKEN_LIFETIME
 
     # -- error mapping -----------------------------------------------------
 
-    def _check(self, result: Any, response: Response) -> None:
-        """A ``status_code: -9999`` envelope is a failure whatever the HTTP status."""
-        if isinstance(result, Envelope) and result.status_code == FAILURE:
-            raise self._failure(response)
+    def _classify(self, response: Response, parsed: Any) -> APIError | None:
+        """An envelope whose ``status_code`` is not 9999 is a refusal whatever the HTTP status.
 
-    def _body_error(self, response: Response) -> APIError | None:
-        _, data = parse_error_body(response.content)
-        if isinstance(data, dict) and data.get("status_code") == FAILURE:
-            return self._failure(response)
-        return None
-
-    def _status_error(self, response: Response) -> APIError:
-        return self._failure(response)
-
-    def _failure(self, response: Response) -> APIError:
-        info, _ = parse_error_body(response.content)
+        The payload's ``error`` is the code: one naming the token or the api key (or HTTP
+        401) is an AuthenticationError, one ending in ``not_found`` a NotFoundError; an HTTP
+        error status otherwise keeps its class, and the rest is a ProviderError.
+        """
+        if not isinstance(parsed, dict):
+            return None
+        status_code = parsed.get("status_code")
+        refused = isinstance(status_code, int) and status_code != SUCCESS
+        if not refused and response.status < 400:
+            return None
+        info = error_info(parsed, response.content)
         code = info.code or ""
         cls: type[APIError]
         if response.status == 401 or _AUTH_CODE.search(code):

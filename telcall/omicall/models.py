@@ -71,14 +71,20 @@ class _Wire(msgspec.Struct, kw_only=True):
     """Base of every OMICall wire model."""
 
 
-class Envelope(_Wire, Generic[P]):
-    """What every OMICall answer looks like; ``payload`` holds the result."""
+class Envelope(_Wire, Generic[P], kw_only=True):
+    """A successful OMICall answer; ``payload`` holds the result.
+
+    Decoding requires the success markers, ``status_code: 9999`` and a ``payload`` of the
+    expected type (``Envelope[Any]``, the acknowledgements, takes any payload, ``null``
+    included), so a ``-9999`` refusal never reads as an empty result: the client maps it onto
+    the error tree instead.
+    """
 
     instance_id: str = ""
-    payload: P | None = None
+    payload: P
     instance_version: str = ""
     key_enabled: bool = False
-    status_code: int = 0
+    status_code: Literal[9999]
 
 
 class Failure(_Wire):
@@ -225,7 +231,7 @@ class LayoutAttribute(_Wire):
 class ContactPage(_Wire):
     """A paged payload of contacts."""
 
-    items: list[Contact] = msgspec.field(default_factory=list)
+    items: list[Contact]
     page_number: int = 1
     page_size: int = 0
     total_items: int | None = None
@@ -378,7 +384,7 @@ def _local(value: datetime | None, tz: tzinfo) -> datetime | None:
 class CallTransactionPage(_Wire):
     """A paged payload of call-history records (the seed's sample)."""
 
-    items: list[CallTransaction] = msgspec.field(default_factory=list)
+    items: list[CallTransaction]
     page_number: int = 1
     page_size: int = 0
     total_items: int | None = None

@@ -10,7 +10,7 @@ import aiohttp
 import msgspec
 
 from .._core.auth import DEFAULT_TOKEN_COOLDOWN
-from .._core.client import AsyncBaseClient, ErrorInfo, parse_error_body
+from .._core.client import AsyncBaseClient, ErrorInfo, error_info
 from .._core.errors import (
     APIError,
     NotFoundError,
@@ -20,18 +20,7 @@ from .._core.errors import (
 )
 from .._core.records import DEFAULT_TZ
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
-from .models import (
-    AutocallImportResult,
-    AutocallResult,
-    AutodialerResult,
-    CdrMapping,
-    CustomerCreated,
-    CustomerList,
-    CustomerResponse,
-    Outcome,
-    TokenResponse,
-    UserStatusResponse,
-)
+from .models import CdrMapping, TokenResponse
 from .resources.auth import AsyncAuth
 from .resources.autocall import AsyncAutocall
 from .resources.autodialer import AsyncAutodialer
@@ -46,16 +35,17 @@ __all__ = ("AsyncTel4vnClient",)
 
 _token_decoder = msgspec.json.Decoder(TokenResponse)
 
-# Envelopes whose ``code`` mirrors an HTTP status even when the HTTP status is 200.
-_CODED = (
-    AutocallImportResult,
-    AutocallResult,
-    CustomerCreated,
-    CustomerList,
-    CustomerResponse,
-    TokenResponse,
-    UserStatusResponse,
-)
+#: ``status`` values of a refused outcome, compared in lower case.
+_FAIL_STATUSES = frozenset({"fail", "failed", "error"})
+
+
+def _as_code(value: Any) -> int | None:
+    """An envelope's ``code`` as an int (it may come as ``404`` or ``"404"``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 class AsyncTel4vnClient(AsyncBaseClient):
@@ -128,47 +118,29 @@ class AsyncTel4vnClient(AsyncBaseClient):
 
     # -- error mapping -----------------------------------------------------
 
-    def _check(self, result: Any, response: Response) -> None:
-        """TEL4VN reports many failures in a 200 body; turn those into errors."""
-        if isinstance(result, Outcome):
-            if result.status.lower() == "fail":
-                raise self._fail(response, result.error, result.message)
-        elif isinstance(result, _CODED):
-            if result.code >= 400:
-                raise self._make_error(
-                    error_for_status(result.code),
-                    response,
-                    parse_error_body(response.content)[0],
-                    status=response.status,
-                )
-        elif isinstance(result, AutodialerResult):
-            message = result.message.strip()
-            if message.lower() != "successfully":
-                cls = NotFoundError if "not found" in message.lower() else ProviderError
-                raise self._fail(response, message, message, cls=cls)
+    def _classify(self, response: Response, parsed: Any) -> APIError | None:
+        """TEL4VN refuses in a 200 body as often as with a status; map the documented shapes.
 
-    def _body_error(self, response: Response) -> APIError | None:
-        info, data = parse_error_body(response.content)
-        if not isinstance(data, dict):
+        ``{"status": "fail", "error": CODE}`` is a ProviderError with that code;
+        ``{"code": 404, "content": ...}`` the error of the status its code names;
+        ``{"message": "queue not found"}`` (anything but "successfully") a NotFoundError when
+        it says "not found", else a ProviderError. An HTTP error status keeps its own class.
+        """
+        if response.status >= 400 or not isinstance(parsed, dict):
             return None
-        if str(data.get("status", "")).lower() == "fail":
-            return self._fail(response, data.get("error"), data.get("message"))
-        code = data.get("code")
-        if isinstance(code, int) and code >= 400:
+        info = error_info(parsed, response.content)
+        outcome = parsed.get("status")
+        if isinstance(outcome, str) and outcome.strip().lower() in _FAIL_STATUSES:
+            return self._make_error(ProviderError, response, info)
+        code = _as_code(parsed.get("code"))
+        if code is not None and code >= 400:
             return self._make_error(error_for_status(code), response, info)
+        message = parsed.get("message")
+        if isinstance(message, str) and message.strip().lower() != "successfully":
+            text = message.strip() or info.message
+            cls = NotFoundError if "not found" in text.lower() else ProviderError
+            return self._make_error(cls, response, ErrorInfo(text, text))
         return None
-
-    def _fail(
-        self,
-        response: Response,
-        code: Any,
-        message: Any,
-        *,
-        cls: type[APIError] = ProviderError,
-    ) -> APIError:
-        info, _ = parse_error_body(response.content)
-        text = str(message or code or info.message)
-        return self._make_error(cls, response, ErrorInfo(str(code) if code else info.code, text))
 
     # -- resources ---------------------------------------------------------
 

@@ -10,7 +10,7 @@ done only when asked for.
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
@@ -40,6 +40,7 @@ __all__ = (
     "CdrMapping",
     "CdrPage",
     "Click2CallResult",
+    "Coded",
     "Customer",
     "CustomerCreated",
     "CustomerList",
@@ -77,6 +78,32 @@ class _Wire(msgspec.Struct, kw_only=True):
     """Base of every TEL4VN wire model."""
 
 
+# -- success markers ------------------------------------------------------------
+#
+# A success type requires what a success carries, so that a refusal never decodes as one: it
+# fails the typed decode and the client maps the body onto the error tree instead (see
+# ``AsyncTel4vnClient._classify``). An envelope's ``data`` key is required where a success has
+# one: ``{"status": "fail", "error": "INTERNAL_ERROR"}`` must not read as an empty page.
+
+#: ``status`` of a successful outcome (any letter case).
+_SuccessStatus = Annotated[str, msgspec.Meta(pattern=r"^(?i:success)\Z")]
+#: ``message`` of a successful autodialer answer.
+_SuccessMessage = Annotated[str, msgspec.Meta(pattern=r"^\s*(?i:successfully)\s*$")]
+#: ``code`` of a successful coded envelope: the codes mirror HTTP statuses.
+_SuccessCode = Annotated[int, msgspec.Meta(lt=400)]
+
+
+class Coded(_Wire):
+    """Base of the envelopes whose ``code`` mirrors an HTTP status, even with HTTP 200.
+
+    A success needs ``code`` < 400: ``{"code": 404, "content": "queue not found"}`` does not
+    decode as one, and the client raises the error its code stands for.
+    """
+
+    code: _SuccessCode
+    content: str = ""
+
+
 # -- auth ---------------------------------------------------------------------
 
 
@@ -98,12 +125,13 @@ class LoginData(_Wire):
         )
 
 
-class LoginResponse(_Wire):
+# Login is coded: ``POST /v1/auth`` answers with the same ``{code, content, data}`` envelope as
+# the token call, so a login refused with HTTP 200 (``{"code": 401, ...}``) raises
+# AuthenticationError instead of returning an empty account.
+class LoginResponse(Coded, kw_only=True):
     """Envelope of ``POST /v1/auth``."""
 
-    code: int = 0
-    content: str = ""
-    data: LoginData = msgspec.field(default_factory=LoginData)
+    data: LoginData
 
 
 class TokenData(_Wire):
@@ -124,12 +152,10 @@ class TokenData(_Wire):
         )
 
 
-class TokenResponse(_Wire):
+class TokenResponse(Coded, kw_only=True):
     """Envelope of ``POST /v2/auth/token``."""
 
-    code: int = 0
-    content: str = ""
-    data: TokenData = msgspec.field(default_factory=TokenData)
+    data: TokenData
 
 
 # -- outcome bodies -------------------------------------------------------------
@@ -138,7 +164,7 @@ class TokenResponse(_Wire):
 class Outcome(_Wire):
     """Bodies that say ``status: "success" | "fail"``; a fail is an error even with HTTP 200."""
 
-    status: str = ""
+    status: _SuccessStatus
     error: str | None = None
     message: str | None = None
 
@@ -167,19 +193,19 @@ class EventHook(_Wire):
 class EventHookList(_Wire):
     """Envelope of ``GET /v1/event``."""
 
-    data: list[EventHook] = msgspec.field(default_factory=list)
+    data: list[EventHook]
 
 
 class EventCreated(_Wire):
     """Answer of ``POST /v1/event``."""
 
-    created: bool = False
+    created: bool
 
 
 class EventDeleted(_Wire):
     """Answer of ``DELETE /v1/event/<id>``."""
 
-    deleted: bool = False
+    deleted: bool
 
 
 # -- CDRs -----------------------------------------------------------------------
@@ -302,7 +328,7 @@ class FlexCdr(_Wire):
 class CdrPage(_Wire):
     """``GET /v2/cdr`` in the default mapping: paginated or scrolled."""
 
-    data: list[Cdr] = msgspec.field(default_factory=list)
+    data: list[Cdr]
     limit: int | None = None
     offset: int | None = None
     total: int | None = None
@@ -312,7 +338,7 @@ class CdrPage(_Wire):
 class FlexCdrPage(_Wire):
     """``GET /v2/cdr`` in the flex mapping."""
 
-    data: list[FlexCdr] = msgspec.field(default_factory=list)
+    data: list[FlexCdr]
     limit: int | None = None
     offset: int | None = None
     total: int | None = None
@@ -322,7 +348,7 @@ class FlexCdrPage(_Wire):
 class RawCdrPage(_Wire):
     """A page whose records are decoded one by one (mixed mappings)."""
 
-    data: list[msgspec.Raw] = msgspec.field(default_factory=list)
+    data: list[msgspec.Raw]
     limit: int | None = None
     offset: int | None = None
     total: int | None = None
@@ -355,7 +381,7 @@ class LiveCall(_Wire):
 class LiveCallList(_Wire):
     """Envelope of ``GET /v2/call``."""
 
-    data: list[LiveCall] = msgspec.field(default_factory=list)
+    data: list[LiveCall]
     total: int = 0
 
 
@@ -388,9 +414,9 @@ class AutodialerQueue(_Wire, omit_defaults=True):
 
 
 class AutodialerResult(_Wire):
-    """Autodialer answers: ``{"message": "successfully"}`` or an error message."""
+    """Autodialer answers: ``{"message": "successfully"}``; any other message is an error."""
 
-    message: str = ""
+    message: _SuccessMessage
 
 
 # -- autocall ---------------------------------------------------------------------
@@ -426,19 +452,14 @@ class AutocallImport(_Wire):
     success: list[Any] = msgspec.field(default_factory=list)
 
 
-class AutocallImportResult(_Wire):
+class AutocallImportResult(Coded, kw_only=True):
     """Answer of ``POST /v2/autocall/queue``."""
 
-    code: int = 0
-    content: str = ""
-    data: AutocallImport = msgspec.field(default_factory=AutocallImport)
+    data: AutocallImport
 
 
-class AutocallResult(_Wire):
+class AutocallResult(Coded):
     """Answer of the autocall queue controls: ``{"code": 200, "content": "successfully"}``."""
-
-    code: int = 0
-    content: str = ""
 
 
 # -- users --------------------------------------------------------------------------
@@ -460,12 +481,10 @@ class UserStatus(_Wire):
         return value if isinstance(value, bool) else value.strip().lower() == "true"
 
 
-class UserStatusResponse(_Wire):
+class UserStatusResponse(Coded, kw_only=True):
     """Envelope of the user-status call."""
 
-    code: int = 0
-    content: str = ""
-    data: UserStatus = msgspec.field(default_factory=UserStatus)
+    data: UserStatus
 
 
 # -- customers ------------------------------------------------------------------------
@@ -489,23 +508,19 @@ class Customer(_Wire):
     after_day: int | None = None
 
 
-class CustomerList(_Wire):
+class CustomerList(Coded, kw_only=True):
     """Envelope of ``GET /v2/customer``."""
 
-    code: int = 0
-    content: str = ""
-    data: list[Customer] = msgspec.field(default_factory=list)
+    data: list[Customer]
     limit: int | None = None
     offset: int | None = None
     total: int | None = None
 
 
-class CustomerResponse(_Wire):
+class CustomerResponse(Coded, kw_only=True):
     """Envelope of ``GET /v2/customer/<id>``."""
 
-    code: int = 0
-    content: str = ""
-    data: Customer = msgspec.field(default_factory=Customer)
+    data: Customer
 
 
 class NewCustomer(_Wire, omit_defaults=True):
@@ -519,9 +534,7 @@ class NewCustomer(_Wire, omit_defaults=True):
     after_day: int | None = None
 
 
-class CustomerCreated(_Wire):
+class CustomerCreated(Coded, kw_only=True):
     """Answer of ``POST /v2/customer``: the new customer's id."""
 
-    code: int = 0
-    content: str = ""
-    id: str = ""
+    id: str

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
+import anyio
 import pytest
 
-from telcall._core.errors import ValidationError
+from telcall._core.errors import PaginationError, ValidationError
 from telcall._core.pagination import (
     OffsetPagination,
     Page,
     PageNumberPagination,
     ScrollPagination,
+    Strategy,
     check_paging,
     iterate_pages,
 )
@@ -136,6 +139,126 @@ async def test_concurrent_pages_respect_max_items() -> None:
         server.fetch, OffsetPagination(), {"limit": 50, "offset": 0}, concurrency=3, max_items=120
     )
     assert await collect(pages) == list(range(120))
+
+
+@pytest.mark.parametrize(
+    ("max_items", "expected_requests"),
+    [
+        pytest.param(60, 2, id="one-more-page"),
+        pytest.param(50, 1, id="first-page-is-enough"),
+        pytest.param(10, 1, id="less-than-a-page"),
+        pytest.param(151, 4, id="three-more-pages"),
+    ],
+)
+async def test_concurrent_plan_is_trimmed_to_max_items(
+    max_items: int, expected_requests: int
+) -> None:
+    """concurrency=8 plans only the pages max_items still needs (issue 17: 9 requests for 2)."""
+    server = OffsetServer(1000)
+    pages = iterate_pages(
+        server.fetch,
+        OffsetPagination(),
+        {"limit": 50, "offset": 0},
+        concurrency=8,
+        max_items=max_items,
+    )
+    assert await collect(pages) == list(range(max_items))
+    assert len(server.requests) == expected_requests
+
+
+class StuckServer:
+    """A listing whose server answers every request with the same page."""
+
+    def __init__(self, page: Callable[[], Page[Any]]) -> None:
+        self.page = page
+        self.requests: list[dict[str, Any]] = []
+
+    async def fetch(self, params: dict[str, Any]) -> Page[Any]:
+        self.requests.append(params)
+        await asyncio.sleep(0)  # a cancellation point, so the watchdog can stop a regression
+        # A fresh but equal page each time, as a decoder would build from the same body.
+        return self.page()
+
+
+def _records() -> list[dict[str, str]]:
+    return [{"id": "a"}, {"id": "b"}]
+
+
+STUCK = [
+    pytest.param(
+        lambda: Page(_records(), next_cursor="scroll-1"),
+        ScrollPagination(),
+        {},
+        id="same-scroll-id-same-records",
+    ),
+    pytest.param(
+        lambda: Page(_records(), limit=2),
+        OffsetPagination(),
+        {"limit": 2, "offset": 0},
+        id="offsets-ignored-no-total",
+    ),
+    pytest.param(
+        lambda: Page(_records(), total=1000, limit=2, offset=0),
+        OffsetPagination(),
+        {"limit": 2, "offset": 0},
+        id="offsets-ignored-with-total",
+    ),
+    pytest.param(
+        lambda: Page(_records(), total=1000, limit=2, offset=0),
+        OffsetPagination(),
+        {"limit": 2, "offset": 0, "concurrency": 4},
+        id="offsets-ignored-concurrent",
+    ),
+    pytest.param(
+        lambda: Page(_records(), total=1000, limit=2, offset=0),
+        ScrollPagination(),
+        {"limit": 2},
+        id="scroll-offset-fallback-ignored",
+    ),
+    pytest.param(
+        lambda: Page(_records(), page=1, has_more=True),
+        PageNumberPagination(),
+        {"page": 1, "size": 2},
+        id="has-next-on-the-same-page",
+    ),
+    pytest.param(
+        lambda: Page(_records(), page=1, has_more=True),
+        PageNumberPagination(),
+        {"page": 1, "size": 2, "prefetch": 1},
+        id="has-next-on-the-same-page-prefetch",
+    ),
+]
+
+
+@pytest.mark.parametrize(("page", "strategy", "params"), STUCK)
+async def test_cursor_that_never_advances_raises(
+    page: Callable[[], Page[Any]], strategy: Strategy, params: dict[str, Any]
+) -> None:
+    """A server that answers the same page again raises PaginationError within a few pages."""
+    server = StuckServer(page)
+    options = {k: params.pop(k) for k in ("concurrency", "prefetch") if k in params}
+    pages = iterate_pages(server.fetch, strategy, params, **options)
+    seen: list[Page[Any]] = []
+
+    async def drain() -> None:
+        async for got in pages:
+            seen.append(got)
+
+    with anyio.fail_after(10), pytest.raises(PaginationError, match="does not advance"):
+        await drain()
+    assert len(seen) == 1, "the repeated page was handed out"
+    assert len(server.requests) <= 5
+
+
+async def test_overlapping_pages_are_not_a_stuck_cursor() -> None:
+    """Pages that share a record at the edge (a record inserted meanwhile) still advance."""
+    answers = iter([Page([1, 2], limit=2), Page([2, 3], limit=2), Page([3], limit=2)])
+
+    async def fetch(params: dict[str, Any]) -> Page[int]:
+        return next(answers)
+
+    pages = iterate_pages(fetch, OffsetPagination(), {"limit": 2, "offset": 0})
+    assert await collect(pages) == [1, 2, 2, 3, 3]
 
 
 async def test_prefetch_overlaps_the_next_request() -> None:

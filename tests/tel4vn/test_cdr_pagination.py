@@ -7,6 +7,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
+import msgspec
 import pytest
 
 from telcall import AsyncTel4vnClient, CallRecord, errors
@@ -172,3 +174,42 @@ def test_read_ahead_is_on_the_wire_while_the_caller_works(
                 return seen
 
         assert asyncio.run(first_page_then_block()) == expected
+
+
+async def test_concurrent_offset_pages_stop_at_max_items(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator
+) -> None:
+    """max_items=60, page_size=50, concurrency=8 sends the 2 requests it needs, not 9."""
+    pages = client.cdrs.pages(page_size=50, max_items=60, pagination="offset", concurrency=8)
+    records = [cdr async for page in pages for cdr in page.items]
+    assert [c.cdr_id for c in records] == list(tel4vn_simulator.cdr_ids())[:60]
+    assert cdr_requests(tel4vn_simulator) == 2
+
+
+async def test_offsets_ignored_without_total_raise(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator
+) -> None:
+    """A server that ignores offset and sends no total is caught after two pages."""
+    page = await client.cdrs.list(offset=0, limit=2)
+    body = {"data": [msgspec.to_builtins(c) for c in page.items], "limit": 2, "offset": 0}
+    tel4vn_simulator.script(Reply(200, body), times=1000, path="/v2/cdr")
+    before = cdr_requests(tel4vn_simulator)
+    with anyio.fail_after(30), pytest.raises(errors.PaginationError):
+        async for _ in client.cdrs.iterate(page_size=2, pagination="offset"):
+            pass
+    assert cdr_requests(tel4vn_simulator) - before == 2
+
+
+async def test_fail_body_on_a_scroll_page_is_an_error(
+    client: AsyncTel4vnClient, tel4vn_simulator: Tel4vnSimulator
+) -> None:
+    """A fail body in the middle of a scroll raises instead of ending the listing early."""
+    pages = client.cdrs.pages(page_size=100)
+    first = await pages.__anext__()
+    assert len(first.items) == 100
+    tel4vn_simulator.script(Reply(200, {"status": "fail", "error": "INTERNAL_ERROR"}))
+    with pytest.raises(errors.ProviderError) as caught:
+        await pages.__anext__()
+    await pages.aclose()
+    assert caught.value.code == "INTERNAL_ERROR"
+    assert caught.value.status == 200

@@ -80,7 +80,7 @@ class AsyncCallHistory(AsyncResource):
             # Reading history changes nothing: safe to repeat.
             idempotent=True,
         )
-        payload = answer.payload or CallTransactionPage()
+        payload = answer.payload
         return Page(
             payload.items,
             total=payload.total_items,

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import msgspec
 
-from ..._core.errors import DecodeError, ValidationError
+from ..._core.errors import ValidationError
 from ..._core.pagination import (
     Page,
     PageNumberPagination,
@@ -18,7 +18,6 @@ from ..._core.pagination import (
     iterate_items,
     iterate_pages,
 )
-from ..._core.redaction import redact_url
 from ..._core.transport import Timeout
 from .._validation import (
     check_birthday,
@@ -55,7 +54,6 @@ _ack = msgspec.json.Decoder(Envelope[Any])
 _layout = msgspec.json.Decoder(Envelope[list[LayoutAttribute]])
 
 C = TypeVar("C", bound=NewContact)
-P = TypeVar("P")
 
 PhoneLike = ContactPhone | str | Mapping[str, Any]
 EmailLike = ContactEmail | str | Mapping[str, Any]
@@ -112,18 +110,6 @@ def _filters(values: Sequence[ContactFilter | Mapping[str, Any]] | None) -> list
 class AsyncContacts(AsyncResource):
     """Customers in OMICall: search, add (one or many), update, delete, notes, lookups."""
 
-    def _payload(self, answer: Envelope[P], method: str, path: str) -> P:
-        # A success envelope without a payload is not something we can return.
-        if answer.payload is None:
-            raise DecodeError(
-                "the answer carries no payload",
-                provider=self._client.provider,
-                status=200,
-                method=method,
-                url=redact_url(self._client.base_url + path),
-            )
-        return answer.payload
-
     async def _fetch(self, params: dict[str, Any], timeout: Timeout | None) -> Page[Contact]:
         body: dict[str, Any] = {}
         if params.get("keyword"):
@@ -140,7 +126,7 @@ class AsyncContacts(AsyncResource):
             # A search changes nothing: safe to repeat.
             idempotent=True,
         )
-        payload = answer.payload or ContactPage()
+        payload = answer.payload
         return Page(
             payload.items,
             total=payload.total_items,
@@ -274,7 +260,7 @@ class AsyncContacts(AsyncResource):
         answer = await self._client._request(
             "POST", "/api/contacts/add", _contact, json=body, timeout=timeout, idempotent=False
         )
-        return self._payload(answer, "POST", "/api/contacts/add")
+        return answer.payload
 
     async def add_many(
         self,
@@ -350,7 +336,7 @@ class AsyncContacts(AsyncResource):
         answer = await self._client._request(
             "POST", "/api/contacts/update", _contact, json=body, timeout=timeout, idempotent=True
         )
-        return self._payload(answer, "POST", "/api/contacts/update")
+        return answer.payload
 
     async def delete(self, contact_id: str, *, timeout: Timeout | None = None) -> Envelope[Any]:
         """``DELETE /api/contacts/delete/<contact_id>``."""
@@ -406,21 +392,21 @@ class AsyncContacts(AsyncResource):
         answer = await self._client._request(
             "GET", "/api/contacts/get", _contact, params=given, timeout=timeout
         )
-        return self._payload(answer, "GET", "/api/contacts/get")
+        return answer.payload
 
     async def details(self, contact_id: str, *, timeout: Timeout | None = None) -> Contact:
         """``GET /api/contacts/details/<contact_id>``: one contact by its OMICall id."""
         require(contact_id=contact_id)
         path = f"/api/contacts/details/{quote(contact_id, safe='')}"
         answer = await self._client._request("GET", path, _contact, timeout=timeout)
-        return self._payload(answer, "GET", path)
+        return answer.payload
 
     async def layout(self, *, timeout: Timeout | None = None) -> builtins.list[LayoutAttribute]:
         """``GET /api/source_contact_layout/get``: the dynamic attribute definitions."""
         answer = await self._client._request(
             "GET", "/api/source_contact_layout/get", _layout, timeout=timeout
         )
-        return answer.payload or []
+        return answer.payload
 
 
 def _more(
