@@ -1,23 +1,29 @@
-"""pytest fixtures for a running TEL4VN simulator (registered as the `telcall` pytest11 plugin).
+"""pytest fixtures for running simulators (registered as the `telcall` pytest11 plugin).
 
 Loaded by every pytest run in an environment with telcall installed, so it imports nothing heavy
-until a fixture is used. The fixtures are pytest-asyncio fixtures when pytest-asyncio is present
-(they work in its strict and auto modes); function-scoped, each on the test's event loop.
+until a fixture is used. Four fixtures per provider (`<p>` is `tel4vn`, `omicall`, `aicallcenter`):
+
+- `<p>_simulator`, `<p>_simulator_factory`: for `async def` tests. pytest-asyncio fixtures when
+  pytest-asyncio is present (its strict and auto modes); the server runs on the test's event loop.
+- `<p>_simulator_sync`, `<p>_simulator_sync_factory`: for plain `def` tests (sync clients, Django,
+  Celery code): the server runs on a loop of its own in a background thread (`serve_in_thread`).
+
+An async fixture requested by a sync test would serve from a loop that is not running while the
+test runs, so every request would hang; it fails at once instead, naming the sync twin.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import importlib
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
 
 if TYPE_CHECKING:
-    from telcall.simulator._aicallcenter import AICallCenterSimulator
     from telcall.simulator._base import SimulatorBase
-    from telcall.simulator._omicall import OmicallSimulator
-    from telcall.simulator._tel4vn import Tel4vnSimulator
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _S = TypeVar("_S", bound="SimulatorBase")
@@ -35,10 +41,16 @@ def _async_fixture(func: _F) -> _F:
 __all__ = (
     "aicallcenter_simulator",
     "aicallcenter_simulator_factory",
+    "aicallcenter_simulator_sync",
+    "aicallcenter_simulator_sync_factory",
     "omicall_simulator",
     "omicall_simulator_factory",
+    "omicall_simulator_sync",
+    "omicall_simulator_sync_factory",
     "tel4vn_simulator",
     "tel4vn_simulator_factory",
+    "tel4vn_simulator_sync",
+    "tel4vn_simulator_sync_factory",
 )
 
 
@@ -60,60 +72,116 @@ async def _factory(cls: type[_S]) -> AsyncIterator[Callable[..., Awaitable[_S]]]
             await sim.aclose()
 
 
-Tel4vnFactory = Callable[..., Awaitable["Tel4vnSimulator"]]
-OmicallFactory = Callable[..., Awaitable["OmicallSimulator"]]
-AICallCenterFactory = Callable[..., Awaitable["AICallCenterSimulator"]]
+class _Kind:
+    """One provider's simulator: where it lives, the ready fixture's options and description."""
+
+    def __init__(self, provider: str, module: str, cls: str, options: dict[str, Any], about: str):
+        self.provider = provider
+        self.module = module
+        self.cls = cls
+        self.options = options
+        self.about = about
+
+    def load(self) -> type[SimulatorBase]:
+        """The simulator class, imported on first use."""
+        cls: type[SimulatorBase] = getattr(importlib.import_module(self.module), self.cls)
+        return cls
 
 
-@_async_fixture
-async def tel4vn_simulator() -> AsyncIterator[Tel4vnSimulator]:
-    """A running TEL4VN simulator with 1,000 CDRs, seed 1."""
-    from telcall.simulator._tel4vn import Tel4vnSimulator
-
-    async with Tel4vnSimulator(cdrs=1000, seed=1) as sim:
-        yield sim
-
-
-@_async_fixture
-async def tel4vn_simulator_factory() -> AsyncIterator[Tel4vnFactory]:
-    """`sim = await factory(**Tel4vnSimulator kwargs)`: running simulators closed at teardown."""
-    from telcall.simulator._tel4vn import Tel4vnSimulator
-
-    async with _factory(Tel4vnSimulator) as factory:
-        yield factory
-
-
-@_async_fixture
-async def omicall_simulator() -> AsyncIterator[OmicallSimulator]:
-    """A running OMICall simulator: 2,000 calls over 91 days, 25 contacts, seed 1."""
-    from telcall.simulator._omicall import OmicallSimulator
-
-    async with OmicallSimulator(seed=1) as sim:
-        yield sim
+_KINDS = (
+    _Kind(
+        "tel4vn",
+        "telcall.simulator._tel4vn",
+        "Tel4vnSimulator",
+        {"cdrs": 1000, "seed": 1},
+        "A running TEL4VN simulator with 1,000 CDRs, seed 1",
+    ),
+    _Kind(
+        "omicall",
+        "telcall.simulator._omicall",
+        "OmicallSimulator",
+        {"seed": 1},
+        "A running OMICall simulator: 2,000 calls over 91 days, 25 contacts, seed 1",
+    ),
+    _Kind(
+        "aicallcenter",
+        "telcall.simulator._aicallcenter",
+        "AICallCenterSimulator",
+        {"seed": 1},
+        "A running AI Call Center simulator: three campaigns of 120 calls, seed 1",
+    ),
+)
 
 
-@_async_fixture
-async def omicall_simulator_factory() -> AsyncIterator[OmicallFactory]:
-    """`sim = await factory(**OmicallSimulator kwargs)`: running simulators closed at teardown."""
-    from telcall.simulator._omicall import OmicallSimulator
-
-    async with _factory(OmicallSimulator) as factory:
-        yield factory
-
-
-@_async_fixture
-async def aicallcenter_simulator() -> AsyncIterator[AICallCenterSimulator]:
-    """A running AI Call Center simulator: three campaigns of 120 calls, seed 1."""
-    from telcall.simulator._aicallcenter import AICallCenterSimulator
-
-    async with AICallCenterSimulator(seed=1) as sim:
-        yield sim
+def _refuse_sync_test(request: pytest.FixtureRequest, name: str) -> None:
+    function = getattr(request, "function", None)
+    # Hypothesis wraps an async test in a plain function; its inner test tells the truth.
+    function = getattr(getattr(function, "hypothesis", None), "inner_test", function)
+    if function is not None and not inspect.iscoroutinefunction(function):
+        pytest.fail(
+            f"{name} is for async tests: its server runs on the test's event loop, which a "
+            f"plain `def` test does not run. Use {name.replace('_simulator', '_simulator_sync')}.",
+            pytrace=False,
+        )
 
 
-@_async_fixture
-async def aicallcenter_simulator_factory() -> AsyncIterator[AICallCenterFactory]:
-    """`sim = await factory(**AICallCenterSimulator kwargs)`: running simulators, closed after."""
-    from telcall.simulator._aicallcenter import AICallCenterSimulator
+def _async_fixtures(kind: _Kind) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    name = f"{kind.provider}_simulator"
 
-    async with _factory(AICallCenterSimulator) as factory:
-        yield factory
+    async def ready(request: pytest.FixtureRequest) -> AsyncIterator[SimulatorBase]:
+        _refuse_sync_test(request, name)
+        async with kind.load()(**kind.options) as sim:
+            yield sim
+
+    async def factory(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Any]]:
+        _refuse_sync_test(request, f"{name}_factory")
+        async with _factory(kind.load()) as make:
+            yield make
+
+    ready.__doc__ = f"{kind.about} (async tests)."
+    factory.__doc__ = (
+        f"`sim = await factory(**{kind.cls} kwargs)`: running simulators, closed at teardown."
+    )
+    return _async_fixture(_named(ready, name)), _async_fixture(_named(factory, f"{name}_factory"))
+
+
+def _sync_fixtures(kind: _Kind) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    name = f"{kind.provider}_simulator_sync"
+
+    def ready() -> Iterator[SimulatorBase]:
+        from telcall.simulator._thread import serve_in_thread
+
+        with serve_in_thread(kind.load()(**kind.options)) as sim:
+            yield sim
+
+    def factory() -> Iterator[Callable[..., Any]]:
+        from telcall.simulator._thread import serve_in_thread
+
+        with ExitStack() as stack:
+
+            def make(**kwargs: Any) -> SimulatorBase:
+                return stack.enter_context(serve_in_thread(kind.load()(**kwargs)))
+
+            yield make
+
+    ready.__doc__ = f"{kind.about}, served from a background thread (plain `def` tests)."
+    factory.__doc__ = (
+        f"`sim = factory(**{kind.cls} kwargs)`: simulators served from background threads, "
+        "stopped at teardown (plain `def` tests)."
+    )
+    return pytest.fixture(_named(ready, name)), pytest.fixture(_named(factory, f"{name}_factory"))
+
+
+def _named(func: _F, name: str) -> _F:
+    func.__name__ = func.__qualname__ = name
+    return func
+
+
+_TEL4VN, _OMICALL, _AICALLCENTER = _KINDS
+
+tel4vn_simulator, tel4vn_simulator_factory = _async_fixtures(_TEL4VN)
+tel4vn_simulator_sync, tel4vn_simulator_sync_factory = _sync_fixtures(_TEL4VN)
+omicall_simulator, omicall_simulator_factory = _async_fixtures(_OMICALL)
+omicall_simulator_sync, omicall_simulator_sync_factory = _sync_fixtures(_OMICALL)
+aicallcenter_simulator, aicallcenter_simulator_factory = _async_fixtures(_AICALLCENTER)
+aicallcenter_simulator_sync, aicallcenter_simulator_sync_factory = _sync_fixtures(_AICALLCENTER)

@@ -56,6 +56,55 @@ def test_fixtures_from_outside(tmp_path, mode):
     assert "2 passed" in result.stdout
 
 
+SYNC_TEST_FILE = '''
+from telcall import AICallCenterClient, OmicallClient, Tel4vnClient
+
+
+def test_sync_fixture(tel4vn_simulator_sync):
+    """A plain test reads the simulator through the sync client."""
+    with Tel4vnClient(base_url=tel4vn_simulator_sync.base_url,
+                      api_key=tel4vn_simulator_sync.api_key) as client:
+        assert client.cdrs.list(offset=0, limit=5).total == 1000
+
+
+def test_sync_factory(tel4vn_simulator_sync_factory):
+    """The sync factory starts simulators with the given options."""
+    sim = tel4vn_simulator_sync_factory(cdrs=7)
+    other = tel4vn_simulator_sync_factory(cdrs=1)
+    assert sim.base_url != other.base_url
+    with Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key) as client:
+        assert client.cdrs.list(offset=0, limit=5).total == 7
+
+
+def test_other_providers(omicall_simulator_sync, aicallcenter_simulator_sync):
+    """The OMICall and AI Call Center sync fixtures serve their clients."""
+    with OmicallClient(base_url=omicall_simulator_sync.base_url,
+                       api_key=omicall_simulator_sync.api_key) as omi:
+        assert omi.contacts.list().total >= 1
+    with AICallCenterClient(base_url=aicallcenter_simulator_sync.base_url,
+                            secret_key=aicallcenter_simulator_sync.secret_key) as aicc:
+        assert aicc.users.calls.list(limit=1).total > 0
+
+
+def test_async_fixture_in_sync_test(tel4vn_simulator):
+    """Never reached: the async fixture refuses a sync test instead of hanging it."""
+'''
+
+
+@pytest.mark.parametrize("mode", ["auto", "strict"])
+def test_sync_fixtures_from_outside(tmp_path, mode):
+    """The sync fixtures serve plain tests; an async fixture in a plain test fails fast, named."""
+    (tmp_path / "pytest.ini").write_text(
+        f"[pytest]\nasyncio_mode = {mode}\nasyncio_default_fixture_loop_scope = function\n"
+        "filterwarnings = error\n"
+    )
+    (tmp_path / "test_outside_sync.py").write_text(SYNC_TEST_FILE)
+    result = run("-m", "pytest", "-p", "no:cacheprovider", "-q", cwd=tmp_path)
+    assert "3 passed" in result.stdout, result.stdout + result.stderr
+    assert "1 error" in result.stdout, result.stdout
+    assert "Use tel4vn_simulator_sync" in result.stdout
+
+
 def test_public_names_exported():
     """Every name in telcall.simulator.__all__ resolves, and the list is sorted."""
     assert all(hasattr(simulator, name) for name in simulator.__all__)
