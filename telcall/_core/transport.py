@@ -307,6 +307,9 @@ class Transport:
             self._closing.set()
             if session is not None and self._owns_session:
                 await session.close()
+                # Closed transports shut their sockets in a loop callback: let it run, so a loop
+                # stopped right after this leaves no open socket to the garbage collector.
+                await asyncio.sleep(0)
         elif owner.is_running():
             # The waiters and connections live on the loop it first ran on; close them there.
             owner.call_soon_threadsafe(self._closing.set)

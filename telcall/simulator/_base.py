@@ -8,7 +8,9 @@ faults, then the provider's handlers (which check credentials themselves).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from http import HTTPStatus
 from types import TracebackType
@@ -91,6 +93,7 @@ class SimulatorBase:
         self._record = record_requests
         self.requests: list[RecordedRequest] = []
         self._runner: web.AppRunner | None = None
+        self._listener: socket.socket | None = None
         # Set by aclose(): releases the handlers a Stall or an Endless body holds open.
         self._stopping = asyncio.Event()
 
@@ -126,12 +129,21 @@ class SimulatorBase:
         # The default access log would flood the test output.
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
+        # Our own listening socket, so that aclose() can stop accepting before closing it.
+        self._listener = socket.create_server(("127.0.0.1", self._port))
+        await web.SockSite(self._runner, self._listener).start()
 
     async def aclose(self) -> None:
         """Stop the server and close open connections; idempotent."""
         if self._runner is not None:
             self._stopping.set()
+            # Stop accepting, then let the accepts already queued finish: one that runs after
+            # asyncio has closed its server fails inside asyncio and leaks its socket.
+            if self._listener is not None:
+                asyncio.get_running_loop().remove_reader(self._listener)
+                self._listener = None
+                for _ in range(2):
+                    await asyncio.sleep(0)
             await self._runner.cleanup()
             self._runner = None
 
@@ -166,6 +178,13 @@ class SimulatorBase:
         """
         self._plan.script(fault, times=times, path=path)
 
+    async def _pause(self, seconds: float) -> bool:
+        """Wait `seconds`, cut short by aclose(); False when the simulator is stopping."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+        return not self._stopping.is_set()
+
     @web.middleware
     async def _record_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if self._record:
@@ -184,8 +203,8 @@ class SimulatorBase:
     @web.middleware
     async def _fault_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         delay, fault, key = self._plan.decide(request.path, is_auth=request.path in self.auth_paths)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if delay > 0 and not await self._pause(delay):
+            return _hang_up(request)
         if isinstance(fault, Reply):
             return _reply(fault)
         if isinstance(fault, Redirect):
@@ -221,7 +240,7 @@ class SimulatorBase:
                 content_type=response.content_type,
             )
         if isinstance(fault, SlowBody):
-            return await _slow(request, response, body, fault)
+            return await _slow(request, response, body, fault, self._pause)
         assert isinstance(fault, Drop)
         return await _drop(request, response, body)
 
@@ -264,7 +283,11 @@ async def _echo(request: web.Request, fault: Echo) -> web.Response:
 
 
 async def _slow(
-    request: web.Request, response: web.Response, body: bytes, fault: SlowBody
+    request: web.Request,
+    response: web.Response,
+    body: bytes,
+    fault: SlowBody,
+    pause: Callable[[float], Awaitable[bool]],
 ) -> web.StreamResponse:
     stream = web.StreamResponse(status=response.status, headers=response.headers)
     stream.content_length = len(body)
@@ -273,7 +296,8 @@ async def _slow(
     try:
         for at in range(0, len(body), step):
             await stream.write(body[at : at + step])
-            await asyncio.sleep(fault.interval)
+            if not await pause(fault.interval):
+                return _hang_up(request, stream)
     except (ConnectionResetError, ConnectionError):
         pass  # the client gave up waiting
     return stream

@@ -37,15 +37,8 @@ def serve_in_thread(sim: S) -> Iterator[S]:
         try:
             yield sim
         finally:
-            asyncio.run_coroutine_threadsafe(_stop(sim), loop).result(_START_TIMEOUT)
+            asyncio.run_coroutine_threadsafe(sim.aclose(), loop).result(_START_TIMEOUT)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(_START_TIMEOUT)
         loop.close()
-
-
-async def _stop(sim: SimulatorBase) -> None:
-    # Handlers parked in a scripted delay would otherwise hold the shutdown.
-    for task in asyncio.all_tasks() - {asyncio.current_task()}:
-        task.cancel()
-    await sim.aclose()

@@ -9,7 +9,7 @@ import anyio
 import pytest
 
 from telcall import AsyncTel4vnClient, Tel4vnClient, errors
-from telcall.simulator import Reply, Stall, Tel4vnSimulator
+from telcall.simulator import Reply, Stall, Tel4vnSimulator, serve_in_thread
 
 from .conftest import ProviderCase
 
@@ -71,12 +71,7 @@ async def test_close_during_iteration(tel4vn_simulator: Tel4vnSimulator) -> None
 
 def test_sync_close_during_a_call() -> None:
     """A sync call in another thread ends with ClientClosedError when the client closes."""
-    server_loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=server_loop.run_forever, daemon=True)
-    thread.start()
-    sim = Tel4vnSimulator(cdrs=10, seed=1)
-    asyncio.run_coroutine_threadsafe(sim.start(), server_loop).result(30)
-    try:
+    with serve_in_thread(Tel4vnSimulator(cdrs=10, seed=1)) as sim:
         client = Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key, max_retries=2)
         client.calls.list()
         sim.script(Stall(), times=10, path="/v2/call")
@@ -99,11 +94,6 @@ def test_sync_close_during_a_call() -> None:
         worker.join(10)
         assert not worker.is_alive()
         assert isinstance(outcome[0], errors.ClientClosedError)
-    finally:
-        asyncio.run_coroutine_threadsafe(sim.aclose(), server_loop).result(30)
-        server_loop.call_soon_threadsafe(server_loop.stop)
-        thread.join(5)
-        server_loop.close()
 
 
 async def test_client_used_from_another_event_loop(tel4vn_simulator: Tel4vnSimulator) -> None:
@@ -128,12 +118,7 @@ async def test_client_used_from_another_event_loop(tel4vn_simulator: Tel4vnSimul
 
 def test_client_built_outside_a_loop_used_on_two_loops() -> None:
     """Built outside any loop, used on one loop, then under asyncio.run: the second is refused."""
-    server_loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=server_loop.run_forever, daemon=True)
-    thread.start()
-    sim = Tel4vnSimulator(cdrs=10, seed=1)
-    asyncio.run_coroutine_threadsafe(sim.start(), server_loop).result(30)
-    try:
+    with serve_in_thread(Tel4vnSimulator(cdrs=10, seed=1)) as sim:
         client = AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key)
         first = asyncio.new_event_loop()
         try:
@@ -143,8 +128,3 @@ def test_client_built_outside_a_loop_used_on_two_loops() -> None:
             first.run_until_complete(client.aclose())
         finally:
             first.close()
-    finally:
-        asyncio.run_coroutine_threadsafe(sim.aclose(), server_loop).result(30)
-        server_loop.call_soon_threadsafe(server_loop.stop)
-        thread.join(5)
-        server_loop.close()
