@@ -6,7 +6,6 @@ import builtins
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import msgspec
 
@@ -19,6 +18,7 @@ from ..._core.pagination import (
     iterate_pages,
 )
 from ..._core.transport import Timeout
+from ..._core.validation import path_segment
 from .._validation import (
     check_birthday,
     check_gender,
@@ -340,10 +340,10 @@ class AsyncContacts(AsyncResource):
 
     async def delete(self, contact_id: str, *, timeout: Timeout | None = None) -> Envelope[Any]:
         """``DELETE /api/contacts/delete/<contact_id>``."""
-        require(contact_id=contact_id)
+        segment = path_segment(contact_id, "contact_id")
         return await self._client._request(
             "DELETE",
-            f"/api/contacts/delete/{quote(contact_id, safe='')}",
+            f"/api/contacts/delete/{segment}",
             _ack,
             timeout=timeout,
         )
@@ -396,8 +396,7 @@ class AsyncContacts(AsyncResource):
 
     async def details(self, contact_id: str, *, timeout: Timeout | None = None) -> Contact:
         """``GET /api/contacts/details/<contact_id>``: one contact by its OMICall id."""
-        require(contact_id=contact_id)
-        path = f"/api/contacts/details/{quote(contact_id, safe='')}"
+        path = f"/api/contacts/details/{path_segment(contact_id, 'contact_id')}"
         answer = await self._client._request("GET", path, _contact, timeout=timeout)
         return answer.payload
 

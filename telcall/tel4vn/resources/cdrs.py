@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from typing import Any, Literal, cast
-from urllib.parse import quote
 
 import msgspec
 
@@ -20,7 +19,8 @@ from ..._core.pagination import (
     iterate_pages,
 )
 from ..._core.transport import Timeout
-from .._validation import check_range, format_date, require
+from ..._core.validation import path_segment
+from .._validation import check_range, format_date
 from ..models import AnyCdr, Cdr, CdrMapping, CdrPage, FlexCdr, FlexCdrPage, RawCdrPage
 from ._base import AsyncResource
 
@@ -188,10 +188,11 @@ class AsyncCdrs(AsyncResource):
 
     async def get(self, cdr_id: str, *, timeout: Timeout | None = None) -> AnyCdr:
         """``GET /v2/cdr/<cdr_id>``: one record by CDR id or ``sip_call_id``."""
-        require(cdr_id=cdr_id.strip())
+        # The documented sample has an id with a trailing space: the server's ids are stripped.
+        segment = path_segment(cdr_id.strip(), "cdr_id")
         return await self._client._request(
             "GET",
-            f"/v2/cdr/{quote(cdr_id.strip(), safe='')}",
+            f"/v2/cdr/{segment}",
             _OneCdr(self._decoder),
             timeout=timeout,
         )

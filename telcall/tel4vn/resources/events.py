@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
-from urllib.parse import quote
 
 import msgspec
 
 from ..._core.transport import Timeout
+from ..._core.validation import path_segment
 from .._validation import check_event, require
 from ..models import EventCreated, EventDeleted, EventHook, EventHookList, EventName
 from ._base import AsyncResource
@@ -52,9 +52,9 @@ class AsyncEvents(AsyncResource):
 
     async def delete(self, event_id: str, *, timeout: Timeout | None = None) -> EventDeleted:
         """``DELETE /v1/event/<event_id>`` (the subscription's ``event_domain_uuid``)."""
-        require(event_id=event_id)
+        segment = path_segment(event_id, "event_id")
         return await self._client._request(
-            "DELETE", f"/v1/event/{quote(event_id, safe='')}", _deleted, timeout=timeout
+            "DELETE", f"/v1/event/{segment}", _deleted, timeout=timeout
         )
 
     async def ensure(
