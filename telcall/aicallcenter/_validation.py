@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from .._core.errors import ValidationError
-from .._core.phones import normalize_vn_phone
+from .._core.phones import normalize_vn_phone, phone_hint
 
 __all__ = (
     "PHONE_PATTERN",
@@ -38,7 +38,7 @@ def normalize_phone(number: str) -> str:
 
 def is_valid_phone(number: str) -> bool:
     """Whether ``number`` is a domestic Vietnamese number telcall sends to AI Call Center."""
-    return PHONE_PATTERN.match(number) is not None
+    return PHONE_PATTERN.fullmatch(number) is not None
 
 
 def phone_problem(number: object) -> str | None:
@@ -47,16 +47,13 @@ def phone_problem(number: object) -> str | None:
         return f"phone_number must be a string; got {number!r}"
     if is_valid_phone(number):
         return None
-    hint = ""
-    fixed = normalize_phone(number)
-    if fixed != number and is_valid_phone(fixed):
-        hint = f"; did you mean {fixed!r}? (telcall.aicallcenter.normalize_phone)"
+    hint = phone_hint(number, is_valid_phone, "telcall.aicallcenter.normalize_phone")
     return f"{number!r} is not a Vietnamese phone number ({PHONE_PATTERN.pattern}){hint}"
 
 
 def is_valid_otp(code: object) -> bool:
     """Whether ``code`` is a voice-OTP code the provider accepts: "000001" to "999999"."""
-    return isinstance(code, str) and _OTP.match(code) is not None and code != "000000"
+    return isinstance(code, str) and _OTP.fullmatch(code) is not None and code != "000000"
 
 
 def require(**values: object) -> None:

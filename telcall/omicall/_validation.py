@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from .._core.errors import ValidationError
-from .._core.phones import normalize_vn_phone
+from .._core.phones import normalize_vn_phone, phone_hint
 
 __all__ = (
     "GENDERS",
@@ -49,7 +49,7 @@ def normalize_phone(number: str) -> str:
 
 def is_valid_phone(number: str) -> bool:
     """Whether ``number`` is a domestic Vietnamese number telcall sends to OMICall."""
-    return PHONE_PATTERN.match(number) is not None
+    return PHONE_PATTERN.fullmatch(number) is not None
 
 
 def check_phone(number: object, field: str) -> str:
@@ -57,9 +57,7 @@ def check_phone(number: object, field: str) -> str:
     if not isinstance(number, str) or not is_valid_phone(number):
         hint = ""
         if isinstance(number, str):
-            fixed = normalize_phone(number)
-            if fixed != number and is_valid_phone(fixed):
-                hint = f"; did you mean {fixed!r}? (telcall.omicall.normalize_phone)"
+            hint = phone_hint(number, is_valid_phone, "telcall.omicall.normalize_phone")
         raise ValidationError(
             f"{field} {number!r} is not a Vietnamese phone number ({PHONE_PATTERN.pattern}){hint}"
         )
@@ -83,7 +81,7 @@ def check_birthday(value: str | date | None, field: str) -> str | None:
         return None
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    if not isinstance(value, str) or not _BIRTHDAY.match(value):
+    if not isinstance(value, str) or not _BIRTHDAY.fullmatch(value):
         raise ValidationError(f"{field} must be a date or 'dd/MM/yyyy'; got {value!r}")
     try:
         datetime.strptime(value, "%d/%m/%Y")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 
 from .._core.errors import ValidationError
-from .._core.phones import normalize_vn_phone
+from .._core.phones import normalize_vn_phone, phone_hint
 from .models import EVENT_NAMES
 
 __all__ = (
@@ -21,7 +21,8 @@ __all__ = (
     "require",
 )
 
-#: The provider's own pattern, verbatim (see API.md on what it really accepts).
+#: The provider's own pattern, verbatim (see API.md on what it really accepts); used with
+#: ``fullmatch``, as ``$`` alone also matches before a trailing newline.
 PHONE_PATTERN = re.compile(r"^(84|0[3|5|7|8|9])+([0-9]{8})$")
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
@@ -38,7 +39,7 @@ def normalize_phone(number: str) -> str:
 
 def is_valid_phone(number: str) -> bool:
     """Whether ``number`` matches TEL4VN's documented phone pattern."""
-    return PHONE_PATTERN.match(number) is not None
+    return PHONE_PATTERN.fullmatch(number) is not None
 
 
 def check_phone(number: str, field: str) -> str:
@@ -46,9 +47,7 @@ def check_phone(number: str, field: str) -> str:
     if not isinstance(number, str) or not is_valid_phone(number):
         hint = ""
         if isinstance(number, str):
-            fixed = normalize_phone(number)
-            if fixed != number and is_valid_phone(fixed):
-                hint = f"; did you mean {fixed!r}? (telcall.tel4vn.normalize_phone)"
+            hint = phone_hint(number, is_valid_phone, "telcall.tel4vn.normalize_phone")
         raise ValidationError(
             f"{field} {number!r} does not match TEL4VN's phone pattern "
             f"{PHONE_PATTERN.pattern}{hint}"
