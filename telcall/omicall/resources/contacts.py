@@ -138,8 +138,6 @@ class AsyncContacts(AsyncResource):
     def _query(
         self, keyword: str | None, filters: Sequence[ContactFilter | Mapping[str, Any]] | None
     ) -> dict[str, Any]:
-        if keyword is not None and not isinstance(keyword, str):
-            raise ValidationError(f"keyword must be a string; got {keyword!r}")
         return {"keyword": keyword, "filters": _filters(filters)}
 
     async def list(

@@ -285,8 +285,6 @@ class AsyncCdrs(AsyncResource):
             prefetch=prefetch,
             max_page_size=MAX_PAGE_SIZE,
         )
-        if pagination not in ("scroll", "offset"):
-            raise ValidationError(f"pagination must be scroll or offset; got {pagination!r}")
         params = self._filters(
             start_date=start_date,
             end_date=end_date,

@@ -42,7 +42,6 @@ class AsyncEvents(AsyncResource):
         server accepts other names but never fires them, so they are refused here.
         """
         require(callback_url=callback_url, event=event)
-        check_event(event)
         body = {"callback_url": callback_url, "event": event}
         if callback_apikey is not None:
             body["callback_apikey"] = callback_apikey
