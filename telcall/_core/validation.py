@@ -9,15 +9,42 @@ import re
 import types
 import typing
 from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any, Literal, NoReturn, Union, get_args, get_origin
 from urllib.parse import quote
 
 from .errors import ValidationError
 
-__all__ = ("check_public_methods", "path_segment")
+__all__ = ("check_public_methods", "path_segment", "require", "to_epoch_ms")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 
 # C0 and C1 control characters and DEL: never part of an id, and a CR/LF would split the request.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def require(**values: object) -> None:
+    """Raise if any named value is missing (``None``), empty or whitespace-only."""
+    missing = [
+        name
+        for name, value in values.items()
+        if value is None or (isinstance(value, str) and not value.strip())
+    ]
+    if missing:
+        raise ValidationError(f"missing required field(s): {', '.join(missing)}")
+
+
+def to_epoch_ms(value: date, field: str, tz: tzinfo) -> int:
+    """Epoch milliseconds of ``value``; naive datetimes and dates are read in ``tz``."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(), tzinfo=tz)
+    else:
+        raise ValidationError(f"{field} must be a datetime or a date; got {value!r}")
+    # Integer arithmetic: a float timestamp can be off by one millisecond.
+    return (moment - _EPOCH) // _MS
 
 
 def path_segment(value: str, field: str) -> str:

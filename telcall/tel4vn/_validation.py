@@ -18,7 +18,6 @@ __all__ = (
     "format_date",
     "is_valid_phone",
     "normalize_phone",
-    "require",
 )
 
 #: The provider's own pattern, verbatim (see API.md on what it really accepts); used with
@@ -53,13 +52,6 @@ def check_phone(number: str, field: str) -> str:
             f"{PHONE_PATTERN.pattern}{hint}"
         )
     return number
-
-
-def require(**values: object) -> None:
-    """Raise if any named value is missing or blank."""
-    missing = [name for name, value in values.items() if value is None or value == ""]
-    if missing:
-        raise ValidationError(f"missing required field(s): {', '.join(missing)}")
 
 
 def check_event(event: str, field: str = "event") -> str:

@@ -11,7 +11,8 @@ import msgspec
 from ..._core.errors import ValidationError
 from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_pages
 from ..._core.transport import Timeout
-from .._validation import check_range, to_epoch_ms
+from ..._core.validation import to_epoch_ms
+from .._validation import check_range
 from ..models import Call, CallListResponse
 from ._base import AsyncResource
 
@@ -34,8 +35,8 @@ class CallListing(AsyncResource):
 
     def _params(self, start_time: DateLike | None, end_time: DateLike | None) -> dict[str, Any]:
         tz = self._client.tz
-        start = to_epoch_ms(start_time, "start_time", tz)
-        end = to_epoch_ms(end_time, "end_time", tz)
+        start = None if start_time is None else to_epoch_ms(start_time, "start_time", tz)
+        end = None if end_time is None else to_epoch_ms(end_time, "end_time", tz)
         check_range(start, end)
         return {"start_time": start, "end_time": end}
 

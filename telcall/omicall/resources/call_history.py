@@ -25,7 +25,7 @@ from ..._core.pagination import (
     iterate_pages,
 )
 from ..._core.transport import Timeout
-from .._validation import to_epoch_ms
+from ..._core.validation import to_epoch_ms
 from ..models import CallTransaction, CallTransactionPage, Envelope
 from ._base import AsyncResource
 

@@ -18,14 +18,8 @@ from ..._core.pagination import (
     iterate_pages,
 )
 from ..._core.transport import Timeout
-from ..._core.validation import path_segment
-from .._validation import (
-    check_birthday,
-    check_gender,
-    check_phone,
-    convert,
-    require,
-)
+from ..._core.validation import path_segment, require
+from .._validation import check_birthday, check_gender, check_phone, convert
 from ..models import (
     Contact,
     ContactEmail,

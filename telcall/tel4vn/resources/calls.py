@@ -5,8 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from ..._core.transport import Timeout
-from ..._core.validation import path_segment
-from .._validation import require
+from ..._core.validation import path_segment, require
 from ..models import CallControlResult, LiveCallList
 from ._base import AsyncResource
 

@@ -10,8 +10,8 @@ import msgspec
 from ..._core.errors import ValidationError
 from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_items, iterate_pages
 from ..._core.transport import Timeout
-from ..._core.validation import path_segment
-from .._validation import check_phone, require
+from ..._core.validation import path_segment, require
+from .._validation import check_phone
 from ..models import Customer, CustomerCreated, CustomerList, CustomerResponse, NewCustomer
 from ._base import AsyncResource
 

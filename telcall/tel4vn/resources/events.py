@@ -8,8 +8,8 @@ from collections.abc import Iterable
 import msgspec
 
 from ..._core.transport import Timeout
-from ..._core.validation import path_segment
-from .._validation import check_event, require
+from ..._core.validation import path_segment, require
+from .._validation import check_event
 from ..models import EventCreated, EventDeleted, EventHook, EventHookList, EventName
 from ._base import AsyncResource
 
