@@ -15,8 +15,19 @@ from urllib.parse import quote
 
 from .errors import ValidationError
 
-__all__ = ("check_public_methods", "path_segment", "require", "to_epoch_ms")
+__all__ = (
+    "DateLike",
+    "check_public_methods",
+    "parse_date",
+    "path_segment",
+    "require",
+    "to_epoch_ms",
+)
 
+#: What every date argument of every provider takes (see :func:`parse_date`).
+DateLike = str | date | datetime
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
@@ -35,14 +46,38 @@ def require(**values: object) -> None:
         raise ValidationError(f"missing required field(s): {', '.join(missing)}")
 
 
-def to_epoch_ms(value: date, field: str, tz: tzinfo) -> int:
-    """Epoch milliseconds of ``value``; naive datetimes and dates are read in ``tz``."""
+def parse_date(value: DateLike, field: str, tz: tzinfo) -> date | datetime:
+    """A day (``date``) or an aware moment (``datetime``) from any date argument.
+
+    Takes ``date`` and ``datetime`` objects and ISO 8601 strings: ``2026-11-01``, and
+    ``2026-11-01T10:00:00`` or ``2026-11-01 10:00:00`` with or without an offset (``Z``,
+    ``+07:00``) or fractions of a second. Naive datetimes are read in ``tz``, the client's.
+    """
     if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=tz)
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time(), tzinfo=tz)
-    else:
-        raise ValidationError(f"{field} must be a datetime or a date; got {value!r}")
+        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be a date, a datetime or an ISO 8601 string")
+    try:
+        if _DAY.fullmatch(value):
+            return date.fromisoformat(value)
+        if not _DAY.match(value) or value[10:11] not in ("T", " "):
+            raise ValueError(value)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            f"{field} must be an ISO 8601 date or date and time "
+            f"('2026-11-01', '2026-11-01T10:00:00+07:00'); got {value!r}"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+
+
+def to_epoch_ms(value: DateLike, field: str, tz: tzinfo) -> int:
+    """Epoch milliseconds of ``value`` (see :func:`parse_date`); a day is its local midnight."""
+    moment = parse_date(value, field, tz)
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(), tzinfo=tz)
     # Integer arithmetic: a float timestamp can be off by one millisecond.
     return (moment - _EPOCH) // _MS
 

@@ -14,6 +14,7 @@ from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
 from telcall._core.pagination import Page
 from telcall._core.records import DEFAULT_TZ
 from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
+from telcall._core.validation import DateLike
 from telcall._sync._bridge import ClientHandle, SyncIterator
 from telcall.tel4vn.client import AsyncTel4vnClient
 from telcall.tel4vn.models import (
@@ -37,7 +38,6 @@ from telcall.tel4vn.models import (
     TokenData,
     UserStatus,
 )
-from telcall.tel4vn.resources.cdrs import DateLike
 
 __all__ = (
     "Auth",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from .._core.errors import ValidationError
 from .._core.phones import normalize_vn_phone, phone_hint
+from .._core.validation import DateLike, parse_date
 from .models import EVENT_NAMES
 
 __all__ = (
@@ -23,8 +24,6 @@ __all__ = (
 #: The provider's own pattern, verbatim (see API.md on what it really accepts); used with
 #: ``fullmatch``, as ``$`` alone also matches before a trailing newline.
 PHONE_PATTERN = re.compile(r"^(84|0[3|5|7|8|9])+([0-9]{8})$")
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
 
 
 def normalize_phone(number: str) -> str:
@@ -63,25 +62,14 @@ def check_event(event: str, field: str = "event") -> str:
     return event
 
 
-def format_date(value: str | date | datetime | None, field: str, tz: tzinfo) -> str | None:
+def format_date(value: DateLike | None, field: str, tz: tzinfo) -> str | None:
     """A filter date as the API wants it: ``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM:SS`` local time."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(tz)
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise ValidationError(
-            f"{field} must be a date, a datetime or 'YYYY-MM-DD[ HH:MM:SS]'; got {value!r}"
-        )
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f"{field} is not a real date: {value!r}") from None
-    return value
+    moment = parse_date(value, field, tz)
+    if isinstance(moment, datetime):
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.isoformat()
 
 
 def check_range(start: str | None, end: str | None, names: Iterable[str]) -> None:

@@ -76,9 +76,9 @@ BAD_CALLS: list[Any] = [
     ),
     pytest.param(
         "omicall",
-        lambda c: c.call_history.list(from_date="2026-09-01", to_date=date(2026, 9, 2)),
+        lambda c: c.call_history.list(from_date=20260901, to_date=date(2026, 9, 2)),
         "from_date",
-        id="call-history-str-date",
+        id="call-history-int-date",
     ),
     pytest.param(
         "aicallcenter",

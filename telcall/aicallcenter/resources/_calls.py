@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -11,7 +10,7 @@ import msgspec
 from ..._core.errors import ValidationError
 from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_pages
 from ..._core.transport import Timeout
-from ..._core.validation import to_epoch_ms
+from ..._core.validation import DateLike, to_epoch_ms
 from .._validation import check_range
 from ..models import Call, CallListResponse
 from ._base import AsyncResource
@@ -23,7 +22,6 @@ DEFAULT_LIMIT = 10
 #: Nothing larger is documented; telcall caps pages here to stay polite.
 MAX_PAGE_SIZE = 1000
 
-DateLike = datetime | date
 
 _calls = msgspec.json.Decoder(CallListResponse)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import date, datetime
 from typing import Any, Literal, cast
 
 import msgspec
@@ -19,7 +18,7 @@ from ..._core.pagination import (
     iterate_pages,
 )
 from ..._core.transport import Timeout
-from ..._core.validation import path_segment
+from ..._core.validation import DateLike, path_segment
 from .._validation import check_range, format_date
 from ..models import AnyCdr, Cdr, CdrMapping, CdrPage, FlexCdr, FlexCdrPage, RawCdrPage
 from ._base import AsyncResource
@@ -28,7 +27,6 @@ __all__ = ("AsyncCdrs", "CdrDecoder")
 
 MAX_PAGE_SIZE = 1000
 
-DateLike = str | date | datetime
 
 _default_page = msgspec.json.Decoder(CdrPage)
 _flex_page = msgspec.json.Decoder(FlexCdrPage)
