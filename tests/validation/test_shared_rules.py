@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,3 +69,28 @@ EPOCH_CASES = [
 def test_to_epoch_ms(value: date, expected: int) -> None:
     """Epoch milliseconds in integer arithmetic; naive values are read in the client's zone."""
     assert expected == to_epoch_ms(value, "when", VN)
+
+
+async def test_add_many_takes_plain_string_phones(hostile_factory: Any) -> None:
+    """``contacts.add_many`` takes ``phones=["0393123457"]`` as ``contacts.add`` does."""
+    contacts = [
+        {"fullName": "Nguyen Van A", "phones": ["0393123457"], "emails": ["a@example.vn"]},
+        {"fullName": "Tran Thi B", "phones": [{"data": "0393123458"}]},
+    ]
+    with anyio.fail_after(20):
+        async with hostile_factory("omicall") as h:
+            await h.client.contacts.add_many(contacts)
+            (request,) = h.served()
+    sent = json.loads(request.body)
+    assert sent[0]["phones"][0]["data"] == "0393123457"
+    assert sent[0]["emails"][0]["data"] == "a@example.vn"
+    assert sent[1]["phones"][0]["data"] == "0393123458"
+
+
+async def test_add_many_checks_plain_string_phones(hostile_factory: Any) -> None:
+    """A plain-string phone in ``add_many`` is validated like any other."""
+    with anyio.fail_after(20):
+        async with hostile_factory("omicall") as h:
+            with pytest.raises(errors.ValidationError, match=r"contacts\[0\]\.phones\[0\]"):
+                await h.client.contacts.add_many([{"fullName": "A", "phones": ["12\n"]}])
+            assert h.served() == []

@@ -86,6 +86,18 @@ def _emails(values: Sequence[EmailLike] | None, where: str) -> list[ContactEmail
     return out
 
 
+def _shorthand(contact: object) -> object:
+    """A contact mapping whose plain-string phones and e-mails get the wire's ``{"data": ...}``."""
+    if not isinstance(contact, Mapping):
+        return contact
+    expanded = dict(contact)
+    for key in ("phones", "emails"):
+        values = expanded.get(key)
+        if isinstance(values, list | tuple):
+            expanded[key] = [{"data": v} if isinstance(v, str) else v for v in values]
+    return expanded
+
+
 def _checked(contact: C, where: str = "") -> C:
     """Run the field checks on a ready-made contact body."""
     check_birthday(contact.birthday, f"{where}birthday")
@@ -270,7 +282,7 @@ class AsyncContacts(AsyncResource):
         if isinstance(contacts, Mapping) or not contacts:
             raise ValidationError("contacts must be a non-empty sequence of contacts")
         body = [
-            _checked(convert(contact, NewContact, f"contacts[{i}]"), f"contacts[{i}].")
+            _checked(convert(_shorthand(contact), NewContact, f"contacts[{i}]"), f"contacts[{i}].")
             for i, contact in enumerate(contacts)
         ]
         return await self._client._request(
