@@ -5,14 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
+from typing import Literal
 
 from .._core.errors import ValidationError
 from .._core.phones import normalize_vn_phone, phone_hint
+from .._core.records import CallStatus, Direction
 from .._core.validation import DateLike, parse_date
 from .models import EVENT_NAMES
 
 __all__ = (
     "PHONE_PATTERN",
+    "CdrDirectionFilter",
+    "CdrStatusFilter",
+    "cdr_direction",
+    "cdr_status",
     "check_event",
     "check_phone",
     "check_range",
@@ -78,3 +84,52 @@ def check_range(start: str | None, end: str | None, names: Iterable[str]) -> Non
         # Both are zero-padded ISO strings, so text order is time order.
         first, second = names
         raise ValidationError(f"{first} ({start}) is after {second} ({end})")
+
+
+#: ``status=`` of ``cdrs.list/pages/iterate``: a :class:`CallStatus` (member or value), or the
+#: provider's own word in lower or upper case.
+CdrStatusFilter = (
+    CallStatus
+    | Literal["answered", "busy", "no-answer", "cancelled", "not-available", "failed"]
+    | Literal["no-answered", "cancel", "invalid"]
+    | Literal["ANSWERED", "BUSY", "NO-ANSWERED", "CANCEL", "NOT-AVAILABLE", "INVALID"]
+)
+
+#: ``direction=``: a :class:`Direction` (but ``unknown``) or its value.
+CdrDirectionFilter = Direction | Literal["inbound", "outbound", "local"]
+
+# CallStatus value -> the provider's word; FAILED covers only "invalid" (the one failure word).
+_PROVIDER_STATUS = {
+    CallStatus.ANSWERED: "answered",
+    CallStatus.BUSY: "busy",
+    CallStatus.NO_ANSWER: "no-answered",
+    CallStatus.CANCELLED: "cancel",
+    CallStatus.NOT_AVAILABLE: "not-available",
+    CallStatus.FAILED: "invalid",
+}
+_PROVIDER_WORDS = frozenset(_PROVIDER_STATUS.values())
+
+
+def cdr_status(value: str | None, mapping: str) -> str | None:
+    """The provider's word for a status filter: upper case, or lower case for ``flex`` accounts."""
+    if value is None:
+        return None
+    word = value.lower()
+    if word not in _PROVIDER_WORDS:
+        try:
+            word = _PROVIDER_STATUS[CallStatus(word)]
+        except (ValueError, KeyError):
+            raise ValidationError(
+                f"status must be a CallStatus or one of {', '.join(sorted(_PROVIDER_WORDS))}; "
+                f"got {value!r}"
+            ) from None
+    return word if mapping == "flex" else word.upper()
+
+
+def cdr_direction(value: str | None) -> str | None:
+    """The provider's word for a direction filter (``Direction.UNKNOWN`` has none)."""
+    if value is None:
+        return None
+    if value not in ("inbound", "outbound", "local"):
+        raise ValidationError(f"direction must be inbound, outbound or local; got {value!r}")
+    return str(value)

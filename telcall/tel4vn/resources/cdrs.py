@@ -19,7 +19,14 @@ from ..._core.pagination import (
 )
 from ..._core.transport import Timeout
 from ..._core.validation import DateLike, path_segment
-from .._validation import check_range, format_date
+from .._validation import (
+    CdrDirectionFilter,
+    CdrStatusFilter,
+    cdr_direction,
+    cdr_status,
+    check_range,
+    format_date,
+)
 from ..models import AnyCdr, Cdr, CdrMapping, CdrPage, FlexCdr, FlexCdrPage, RawCdrPage
 from ._base import AsyncResource
 
@@ -128,8 +135,8 @@ class AsyncCdrs(AsyncResource):
         min_duration: int | None,
         extension: str | None,
         phone: str | None,
-        direction: str | None,
-        status: str | None,
+        direction: CdrDirectionFilter | None,
+        status: CdrStatusFilter | None,
         hotline: str | None,
         campaign_uuid: str | None,
         start_date_ended: DateLike | None,
@@ -145,10 +152,6 @@ class AsyncCdrs(AsyncResource):
         for name, value in (("duration", duration), ("min_duration", min_duration)):
             if value is not None and value < 0:
                 raise ValidationError(f"{name} must be >= 0, got {value}")
-        if direction is not None and direction not in ("inbound", "outbound", "local"):
-            raise ValidationError(
-                f"direction must be inbound, outbound or local; got {direction!r}"
-            )
         return {
             "start_date": start,
             "end_date": end,
@@ -156,8 +159,8 @@ class AsyncCdrs(AsyncResource):
             "min_duration": min_duration,
             "extension": extension,
             "phone": phone,
-            "direction": direction,
-            "status": status,
+            "direction": cdr_direction(direction),
+            "status": cdr_status(status, self._client.cdr_mapping),
             "hotline": hotline,
             "campaign_uuid": campaign_uuid,
             "start_date_ended": start_ended,
@@ -204,8 +207,8 @@ class AsyncCdrs(AsyncResource):
         min_duration: int | None = None,
         extension: str | None = None,
         phone: str | None = None,
-        direction: str | None = None,
-        status: str | None = None,
+        direction: CdrDirectionFilter | None = None,
+        status: CdrStatusFilter | None = None,
         hotline: str | None = None,
         campaign_uuid: str | None = None,
         start_date_ended: DateLike | None = None,
@@ -255,8 +258,8 @@ class AsyncCdrs(AsyncResource):
         min_duration: int | None = None,
         extension: str | None = None,
         phone: str | None = None,
-        direction: str | None = None,
-        status: str | None = None,
+        direction: CdrDirectionFilter | None = None,
+        status: CdrStatusFilter | None = None,
         hotline: str | None = None,
         campaign_uuid: str | None = None,
         start_date_ended: DateLike | None = None,
@@ -322,8 +325,8 @@ class AsyncCdrs(AsyncResource):
         min_duration: int | None = None,
         extension: str | None = None,
         phone: str | None = None,
-        direction: str | None = None,
-        status: str | None = None,
+        direction: CdrDirectionFilter | None = None,
+        status: CdrStatusFilter | None = None,
         hotline: str | None = None,
         campaign_uuid: str | None = None,
         start_date_ended: DateLike | None = None,
