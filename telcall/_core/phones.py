@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-__all__ = ("normalize_vn_phone",)
+__all__ = ("normalize_vn_phone", "phone_hint")
 
 _SEPARATORS = re.compile(r"[\s.\-()]")
 
@@ -24,3 +25,11 @@ def normalize_vn_phone(number: str) -> str:
     elif digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
     return digits
+
+
+def phone_hint(number: str, is_valid: Callable[[str], bool], normalizer: str) -> str:
+    """``"; did you mean …? (normalizer)"`` if normalising makes ``number`` valid, else ``""``."""
+    fixed = normalize_vn_phone(number)
+    if fixed != number and is_valid(fixed):
+        return f"; did you mean {fixed!r}? ({normalizer})"
+    return ""

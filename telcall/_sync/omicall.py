@@ -14,6 +14,7 @@ from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
 from telcall._core.pagination import Page
 from telcall._core.records import DEFAULT_TZ
 from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
+from telcall._core.validation import DateLike
 from telcall._sync._bridge import ClientHandle, SyncIterator
 from telcall.omicall.client import AsyncOmicallClient
 from telcall.omicall.models import (
@@ -28,10 +29,7 @@ from telcall.omicall.models import (
     MoreInformation,
     NewContact,
 )
-from telcall.omicall.resources.call_history import (
-    MAX_PAGE_SIZE as _call_history_MAX_PAGE_SIZE,
-    DateLike,
-)
+from telcall.omicall.resources.call_history import MAX_PAGE_SIZE as _call_history_MAX_PAGE_SIZE
 from telcall.omicall.resources.contacts import MAX_PAGE_SIZE, EmailLike, PhoneLike
 
 __all__ = (

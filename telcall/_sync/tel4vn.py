@@ -14,7 +14,9 @@ from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
 from telcall._core.pagination import Page
 from telcall._core.records import DEFAULT_TZ
 from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
+from telcall._core.validation import DateLike
 from telcall._sync._bridge import ClientHandle, SyncIterator
+from telcall.tel4vn._validation import CdrDirectionFilter, CdrStatusFilter
 from telcall.tel4vn.client import AsyncTel4vnClient
 from telcall.tel4vn.models import (
     AnyCdr,
@@ -37,7 +39,6 @@ from telcall.tel4vn.models import (
     TokenData,
     UserStatus,
 )
-from telcall.tel4vn.resources.cdrs import DateLike
 
 __all__ = (
     "Auth",
@@ -268,8 +269,8 @@ class Cdrs:
         min_duration: int | None = None,
         extension: str | None = None,
         phone: str | None = None,
-        direction: str | None = None,
-        status: str | None = None,
+        direction: CdrDirectionFilter | None = None,
+        status: CdrStatusFilter | None = None,
         hotline: str | None = None,
         campaign_uuid: str | None = None,
         start_date_ended: DateLike | None = None,
@@ -317,8 +318,8 @@ class Cdrs:
         min_duration: int | None = None,
         extension: str | None = None,
         phone: str | None = None,
-        direction: str | None = None,
-        status: str | None = None,
+        direction: CdrDirectionFilter | None = None,
+        status: CdrStatusFilter | None = None,
         hotline: str | None = None,
         campaign_uuid: str | None = None,
         start_date_ended: DateLike | None = None,
@@ -370,8 +371,8 @@ class Cdrs:
         min_duration: int | None = None,
         extension: str | None = None,
         phone: str | None = None,
-        direction: str | None = None,
-        status: str | None = None,
+        direction: CdrDirectionFilter | None = None,
+        status: CdrStatusFilter | None = None,
         hotline: str | None = None,
         campaign_uuid: str | None = None,
         start_date_ended: DateLike | None = None,

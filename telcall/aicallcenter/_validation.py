@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from .._core.errors import ValidationError
-from .._core.phones import normalize_vn_phone
+from .._core.phones import normalize_vn_phone, phone_hint
 
 __all__ = (
     "PHONE_PATTERN",
@@ -15,16 +14,12 @@ __all__ = (
     "is_valid_phone",
     "normalize_phone",
     "phone_problem",
-    "require",
-    "to_epoch_ms",
 )
 
 #: Domestic Vietnamese numbers: 10-digit mobiles (``090xxxxxxx``) and 11-digit landlines.
 PHONE_PATTERN = re.compile(r"^0[1-9][0-9]{8,9}$")
 
 _OTP = re.compile(r"^[0-9]{6}$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
 
 
 def normalize_phone(number: str) -> str:
@@ -38,7 +33,7 @@ def normalize_phone(number: str) -> str:
 
 def is_valid_phone(number: str) -> bool:
     """Whether ``number`` is a domestic Vietnamese number telcall sends to AI Call Center."""
-    return PHONE_PATTERN.match(number) is not None
+    return PHONE_PATTERN.fullmatch(number) is not None
 
 
 def phone_problem(number: object) -> str | None:
@@ -47,41 +42,13 @@ def phone_problem(number: object) -> str | None:
         return f"phone_number must be a string; got {number!r}"
     if is_valid_phone(number):
         return None
-    hint = ""
-    fixed = normalize_phone(number)
-    if fixed != number and is_valid_phone(fixed):
-        hint = f"; did you mean {fixed!r}? (telcall.aicallcenter.normalize_phone)"
+    hint = phone_hint(number, is_valid_phone, "telcall.aicallcenter.normalize_phone")
     return f"{number!r} is not a Vietnamese phone number ({PHONE_PATTERN.pattern}){hint}"
 
 
 def is_valid_otp(code: object) -> bool:
     """Whether ``code`` is a voice-OTP code the provider accepts: "000001" to "999999"."""
-    return isinstance(code, str) and _OTP.match(code) is not None and code != "000000"
-
-
-def require(**values: object) -> None:
-    """Raise if any named value is missing or blank."""
-    missing = [
-        name
-        for name, value in values.items()
-        if value is None or (isinstance(value, str) and not value.strip())
-    ]
-    if missing:
-        raise ValidationError(f"missing required field(s): {', '.join(missing)}")
-
-
-def to_epoch_ms(value: datetime | date | None, field: str, tz: tzinfo) -> int | None:
-    """Epoch milliseconds of ``value``; naive datetimes and dates are read in ``tz``."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=tz)
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time(), tzinfo=tz)
-    else:
-        raise ValidationError(f"{field} must be a datetime or a date; got {value!r}")
-    # Integer arithmetic: a float timestamp can be off by one millisecond.
-    return (moment - _EPOCH) // _MS
+    return isinstance(code, str) and _OTP.fullmatch(code) is not None and code != "000000"
 
 
 def check_range(start: int | None, end: int | None) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import msgspec
 
 from .._core.errors import ValidationError
-from .._core.phones import normalize_vn_phone
+from .._core.phones import normalize_vn_phone, phone_hint
 
 __all__ = (
     "GENDERS",
@@ -21,8 +21,6 @@ __all__ = (
     "convert",
     "is_valid_phone",
     "normalize_phone",
-    "require",
-    "to_epoch_ms",
 )
 
 #: Domestic Vietnamese numbers: 10-digit mobiles (``09x…``) and 11-digit landlines
@@ -32,8 +30,6 @@ PHONE_PATTERN = re.compile(r"^(0[1-9][0-9]{8,9}|1[89]00[0-9]{4,6})$")
 GENDERS = frozenset({"other", "male", "female"})
 
 _BIRTHDAY = re.compile(r"^\d{2}/\d{2}/\d{4}$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
 
 T = TypeVar("T")
 
@@ -49,7 +45,7 @@ def normalize_phone(number: str) -> str:
 
 def is_valid_phone(number: str) -> bool:
     """Whether ``number`` is a domestic Vietnamese number telcall sends to OMICall."""
-    return PHONE_PATTERN.match(number) is not None
+    return PHONE_PATTERN.fullmatch(number) is not None
 
 
 def check_phone(number: object, field: str) -> str:
@@ -57,24 +53,11 @@ def check_phone(number: object, field: str) -> str:
     if not isinstance(number, str) or not is_valid_phone(number):
         hint = ""
         if isinstance(number, str):
-            fixed = normalize_phone(number)
-            if fixed != number and is_valid_phone(fixed):
-                hint = f"; did you mean {fixed!r}? (telcall.omicall.normalize_phone)"
+            hint = phone_hint(number, is_valid_phone, "telcall.omicall.normalize_phone")
         raise ValidationError(
             f"{field} {number!r} is not a Vietnamese phone number ({PHONE_PATTERN.pattern}){hint}"
         )
     return number
-
-
-def require(**values: object) -> None:
-    """Raise if any named value is missing or blank."""
-    missing = [
-        name
-        for name, value in values.items()
-        if value is None or (isinstance(value, str) and not value.strip())
-    ]
-    if missing:
-        raise ValidationError(f"missing required field(s): {', '.join(missing)}")
 
 
 def check_birthday(value: str | date | None, field: str) -> str | None:
@@ -83,7 +66,7 @@ def check_birthday(value: str | date | None, field: str) -> str | None:
         return None
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    if not isinstance(value, str) or not _BIRTHDAY.match(value):
+    if not isinstance(value, str) or not _BIRTHDAY.fullmatch(value):
         raise ValidationError(f"{field} must be a date or 'dd/MM/yyyy'; got {value!r}")
     try:
         datetime.strptime(value, "%d/%m/%Y")
@@ -109,15 +92,3 @@ def convert(value: Any, kind: type[T], field: str) -> T:
         return msgspec.convert(dict(value), kind)
     except msgspec.ValidationError as exc:
         raise ValidationError(f"{field}: {exc}") from None
-
-
-def to_epoch_ms(value: datetime | date, field: str, tz: tzinfo) -> int:
-    """Epoch milliseconds of ``value``; naive datetimes and dates are read in ``tz``."""
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=tz)
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time(), tzinfo=tz)
-    else:
-        raise ValidationError(f"{field} must be a datetime or a date; got {value!r}")
-    # Integer arithmetic: a float timestamp can be off by one millisecond.
-    return (moment - _EPOCH) // _MS

@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
+from typing import Literal
 
 from .._core.errors import ValidationError
-from .._core.phones import normalize_vn_phone
+from .._core.phones import normalize_vn_phone, phone_hint
+from .._core.records import CallStatus, Direction
+from .._core.validation import DateLike, parse_date
 from .models import EVENT_NAMES
 
 __all__ = (
     "PHONE_PATTERN",
+    "CdrDirectionFilter",
+    "CdrStatusFilter",
+    "cdr_direction",
+    "cdr_status",
     "check_event",
     "check_phone",
     "check_range",
     "format_date",
     "is_valid_phone",
     "normalize_phone",
-    "require",
 )
 
-#: The provider's own pattern, verbatim (see API.md on what it really accepts).
+#: The provider's own pattern, verbatim (see API.md on what it really accepts); used with
+#: ``fullmatch``, as ``$`` alone also matches before a trailing newline.
 PHONE_PATTERN = re.compile(r"^(84|0[3|5|7|8|9])+([0-9]{8})$")
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
 
 
 def normalize_phone(number: str) -> str:
@@ -38,7 +43,7 @@ def normalize_phone(number: str) -> str:
 
 def is_valid_phone(number: str) -> bool:
     """Whether ``number`` matches TEL4VN's documented phone pattern."""
-    return PHONE_PATTERN.match(number) is not None
+    return PHONE_PATTERN.fullmatch(number) is not None
 
 
 def check_phone(number: str, field: str) -> str:
@@ -46,21 +51,12 @@ def check_phone(number: str, field: str) -> str:
     if not isinstance(number, str) or not is_valid_phone(number):
         hint = ""
         if isinstance(number, str):
-            fixed = normalize_phone(number)
-            if fixed != number and is_valid_phone(fixed):
-                hint = f"; did you mean {fixed!r}? (telcall.tel4vn.normalize_phone)"
+            hint = phone_hint(number, is_valid_phone, "telcall.tel4vn.normalize_phone")
         raise ValidationError(
             f"{field} {number!r} does not match TEL4VN's phone pattern "
             f"{PHONE_PATTERN.pattern}{hint}"
         )
     return number
-
-
-def require(**values: object) -> None:
-    """Raise if any named value is missing or blank."""
-    missing = [name for name, value in values.items() if value is None or value == ""]
-    if missing:
-        raise ValidationError(f"missing required field(s): {', '.join(missing)}")
 
 
 def check_event(event: str, field: str = "event") -> str:
@@ -72,25 +68,14 @@ def check_event(event: str, field: str = "event") -> str:
     return event
 
 
-def format_date(value: str | date | datetime | None, field: str, tz: tzinfo) -> str | None:
+def format_date(value: DateLike | None, field: str, tz: tzinfo) -> str | None:
     """A filter date as the API wants it: ``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM:SS`` local time."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(tz)
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise ValidationError(
-            f"{field} must be a date, a datetime or 'YYYY-MM-DD[ HH:MM:SS]'; got {value!r}"
-        )
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f"{field} is not a real date: {value!r}") from None
-    return value
+    moment = parse_date(value, field, tz)
+    if isinstance(moment, datetime):
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.isoformat()
 
 
 def check_range(start: str | None, end: str | None, names: Iterable[str]) -> None:
@@ -99,3 +84,52 @@ def check_range(start: str | None, end: str | None, names: Iterable[str]) -> Non
         # Both are zero-padded ISO strings, so text order is time order.
         first, second = names
         raise ValidationError(f"{first} ({start}) is after {second} ({end})")
+
+
+#: ``status=`` of ``cdrs.list/pages/iterate``: a :class:`CallStatus` (member or value), or the
+#: provider's own word in lower or upper case.
+CdrStatusFilter = (
+    CallStatus
+    | Literal["answered", "busy", "no-answer", "cancelled", "not-available", "failed"]
+    | Literal["no-answered", "cancel", "invalid"]
+    | Literal["ANSWERED", "BUSY", "NO-ANSWERED", "CANCEL", "NOT-AVAILABLE", "INVALID"]
+)
+
+#: ``direction=``: a :class:`Direction` (but ``unknown``) or its value.
+CdrDirectionFilter = Direction | Literal["inbound", "outbound", "local"]
+
+# CallStatus value -> the provider's word; FAILED covers only "invalid" (the one failure word).
+_PROVIDER_STATUS = {
+    CallStatus.ANSWERED: "answered",
+    CallStatus.BUSY: "busy",
+    CallStatus.NO_ANSWER: "no-answered",
+    CallStatus.CANCELLED: "cancel",
+    CallStatus.NOT_AVAILABLE: "not-available",
+    CallStatus.FAILED: "invalid",
+}
+_PROVIDER_WORDS = frozenset(_PROVIDER_STATUS.values())
+
+
+def cdr_status(value: str | None, mapping: str) -> str | None:
+    """The provider's word for a status filter: upper case, or lower case for ``flex`` accounts."""
+    if value is None:
+        return None
+    word = value.lower()
+    if word not in _PROVIDER_WORDS:
+        try:
+            word = _PROVIDER_STATUS[CallStatus(word)]
+        except (ValueError, KeyError):
+            raise ValidationError(
+                f"status must be a CallStatus or one of {', '.join(sorted(_PROVIDER_WORDS))}; "
+                f"got {value!r}"
+            ) from None
+    return word if mapping == "flex" else word.upper()
+
+
+def cdr_direction(value: str | None) -> str | None:
+    """The provider's word for a direction filter (``Direction.UNKNOWN`` has none)."""
+    if value is None:
+        return None
+    if value not in ("inbound", "outbound", "local"):
+        raise ValidationError(f"direction must be inbound, outbound or local; got {value!r}")
+    return str(value)

@@ -216,7 +216,7 @@ async def test_simulator_refusals_map_to_provider_error(client, body, size, code
         pytest.param("list", {"to_date": START - timedelta(days=1)}, id="reversed"),
         pytest.param("list", {"to_date": START + timedelta(days=1), "size": 51}, id="size-51"),
         pytest.param("list", {"to_date": START + timedelta(days=1), "page": 0}, id="page-0"),
-        pytest.param("list", {"to_date": "2026-09-02"}, id="string-date"),
+        pytest.param("list", {"to_date": "02/09/2026"}, id="non-iso-string-date"),
         pytest.param(
             "iterate", {"to_date": START + timedelta(days=1), "page_size": 51}, id="page-size-51"
         ),

@@ -74,7 +74,7 @@ BAD_CALLS: list[Any] = [
     ),
     pytest.param(
         lambda c: c.events.ensure("https://x", events=["hangup", "created"]),
-        "events must be one of",
+        r"events\[1\] must be one of",
         id="ensure-event-name",
     ),
     pytest.param(lambda c: c.events.create(callback_url="", event="cdr"), "callback_url", id="url"),
@@ -89,7 +89,11 @@ BAD_CALLS: list[Any] = [
         id="cdr-range-iterate",
     ),
     pytest.param(lambda c: c.cdrs.list(start_date="01/11/2026"), "start_date", id="date-format"),
-    pytest.param(lambda c: c.cdrs.list(start_date="2026-02-30"), "real date", id="date-real"),
+    pytest.param(
+        lambda c: c.cdrs.list(start_date="2026-02-30"),
+        "start_date must be an ISO 8601 date",
+        id="date-real",
+    ),
     pytest.param(lambda c: c.cdrs.list(direction="sideways"), "direction", id="direction"),
     pytest.param(lambda c: c.cdrs.list(limit=0), "page_size", id="limit-zero"),
     pytest.param(lambda c: drain(c.cdrs.iterate(page_size=5000)), "page_size", id="page-size"),

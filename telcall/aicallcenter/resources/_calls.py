@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -11,7 +10,8 @@ import msgspec
 from ..._core.errors import ValidationError
 from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_pages
 from ..._core.transport import Timeout
-from .._validation import check_range, to_epoch_ms
+from ..._core.validation import DateLike, to_epoch_ms
+from .._validation import check_range
 from ..models import Call, CallListResponse
 from ._base import AsyncResource
 
@@ -22,7 +22,6 @@ DEFAULT_LIMIT = 10
 #: Nothing larger is documented; telcall caps pages here to stay polite.
 MAX_PAGE_SIZE = 1000
 
-DateLike = datetime | date
 
 _calls = msgspec.json.Decoder(CallListResponse)
 
@@ -34,8 +33,8 @@ class CallListing(AsyncResource):
 
     def _params(self, start_time: DateLike | None, end_time: DateLike | None) -> dict[str, Any]:
         tz = self._client.tz
-        start = to_epoch_ms(start_time, "start_time", tz)
-        end = to_epoch_ms(end_time, "end_time", tz)
+        start = None if start_time is None else to_epoch_ms(start_time, "start_time", tz)
+        end = None if end_time is None else to_epoch_ms(end_time, "end_time", tz)
         check_range(start, end)
         return {"start_time": start, "end_time": end}
 

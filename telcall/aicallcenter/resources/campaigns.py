@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote
 
 import msgspec
 
@@ -20,7 +19,8 @@ from ..._core.errors import (
 from ..._core.pagination import Page, iterate_items
 from ..._core.phones import normalize_vn_phone
 from ..._core.transport import Timeout
-from .._validation import is_valid_otp, phone_problem, require
+from ..._core.validation import path_segment
+from .._validation import is_valid_otp, phone_problem
 from ..models import (
     Call,
     CampaignContact,
@@ -49,8 +49,7 @@ Failed = Literal["refused", "unconfirmed", "not_sent"]
 
 
 def _path(campaign_id: str, action: str) -> str:
-    require(campaign_id=campaign_id)
-    return f"/api/campaigns/{quote(campaign_id, safe='')}/{action}"
+    return f"/api/campaigns/{path_segment(campaign_id, 'campaign_id')}/{action}"
 
 
 def _contact(value: object, index: int) -> CampaignContact:

@@ -11,7 +11,7 @@ millisecond and leave none out.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -25,7 +25,7 @@ from ..._core.pagination import (
     iterate_pages,
 )
 from ..._core.transport import Timeout
-from .._validation import to_epoch_ms
+from ..._core.validation import DateLike, to_epoch_ms
 from ..models import CallTransaction, CallTransactionPage, Envelope
 from ._base import AsyncResource
 
@@ -39,8 +39,6 @@ MAX_WINDOW = timedelta(days=30)
 _MAX_WINDOW_MS = MAX_WINDOW // timedelta(milliseconds=1)
 
 _page = msgspec.json.Decoder(Envelope[CallTransactionPage])
-
-DateLike = datetime | date
 
 
 def split_windows(

@@ -6,7 +6,6 @@ import builtins
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import msgspec
 
@@ -19,13 +18,8 @@ from ..._core.pagination import (
     iterate_pages,
 )
 from ..._core.transport import Timeout
-from .._validation import (
-    check_birthday,
-    check_gender,
-    check_phone,
-    convert,
-    require,
-)
+from ..._core.validation import path_segment, require
+from .._validation import check_birthday, check_gender, check_phone, convert
 from ..models import (
     Contact,
     ContactEmail,
@@ -92,6 +86,18 @@ def _emails(values: Sequence[EmailLike] | None, where: str) -> list[ContactEmail
     return out
 
 
+def _shorthand(contact: object) -> object:
+    """A contact mapping whose plain-string phones and e-mails get the wire's ``{"data": ...}``."""
+    if not isinstance(contact, Mapping):
+        return contact
+    expanded = dict(contact)
+    for key in ("phones", "emails"):
+        values = expanded.get(key)
+        if isinstance(values, list | tuple):
+            expanded[key] = [{"data": v} if isinstance(v, str) else v for v in values]
+    return expanded
+
+
 def _checked(contact: C, where: str = "") -> C:
     """Run the field checks on a ready-made contact body."""
     check_birthday(contact.birthday, f"{where}birthday")
@@ -138,8 +144,6 @@ class AsyncContacts(AsyncResource):
     def _query(
         self, keyword: str | None, filters: Sequence[ContactFilter | Mapping[str, Any]] | None
     ) -> dict[str, Any]:
-        if keyword is not None and not isinstance(keyword, str):
-            raise ValidationError(f"keyword must be a string; got {keyword!r}")
         return {"keyword": keyword, "filters": _filters(filters)}
 
     async def list(
@@ -278,7 +282,7 @@ class AsyncContacts(AsyncResource):
         if isinstance(contacts, Mapping) or not contacts:
             raise ValidationError("contacts must be a non-empty sequence of contacts")
         body = [
-            _checked(convert(contact, NewContact, f"contacts[{i}]"), f"contacts[{i}].")
+            _checked(convert(_shorthand(contact), NewContact, f"contacts[{i}]"), f"contacts[{i}].")
             for i, contact in enumerate(contacts)
         ]
         return await self._client._request(
@@ -340,10 +344,10 @@ class AsyncContacts(AsyncResource):
 
     async def delete(self, contact_id: str, *, timeout: Timeout | None = None) -> Envelope[Any]:
         """``DELETE /api/contacts/delete/<contact_id>``."""
-        require(contact_id=contact_id)
+        segment = path_segment(contact_id, "contact_id")
         return await self._client._request(
             "DELETE",
-            f"/api/contacts/delete/{quote(contact_id, safe='')}",
+            f"/api/contacts/delete/{segment}",
             _ack,
             timeout=timeout,
         )
@@ -396,8 +400,7 @@ class AsyncContacts(AsyncResource):
 
     async def details(self, contact_id: str, *, timeout: Timeout | None = None) -> Contact:
         """``GET /api/contacts/details/<contact_id>``: one contact by its OMICall id."""
-        require(contact_id=contact_id)
-        path = f"/api/contacts/details/{quote(contact_id, safe='')}"
+        path = f"/api/contacts/details/{path_segment(contact_id, 'contact_id')}"
         answer = await self._client._request("GET", path, _contact, timeout=timeout)
         return answer.payload
 

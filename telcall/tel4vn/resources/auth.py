@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from ..._core.transport import Timeout
-from .._validation import require
+from ..._core.validation import require
 from ..models import LoginData, LoginResponse, TokenData, TokenResponse
 from ._base import AsyncResource
 

@@ -9,7 +9,8 @@ import msgspec
 
 from ..._core.errors import ValidationError
 from ..._core.transport import Timeout
-from .._validation import check_phone, require
+from ..._core.validation import require
+from .._validation import check_phone
 from ..models import AutodialerCustomer, AutodialerQueue, AutodialerResult
 from ._base import AsyncResource
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import msgspec
 
 from ..._core.transport import Timeout
-from .._validation import require
+from ..._core.validation import path_segment, require
 from ..models import CallControlResult, LiveCallList
 from ._base import AsyncResource
 
@@ -27,11 +25,12 @@ class AsyncCalls(AsyncResource):
     async def _control(
         self, action: str, call_id: str, ext: str, timeout: Timeout | None
     ) -> CallControlResult:
-        require(call_id=call_id, ext=ext)
+        segment = path_segment(call_id, "call_id")
+        require(ext=ext)
         # Moving a live call is not safe to repeat once the server may have seen it.
         return await self._client._request(
             "POST",
-            f"/v2/call/{quote(call_id, safe='')}/{action}",
+            f"/v2/call/{segment}/{action}",
             _control,
             json={"ext": ext},
             timeout=timeout,

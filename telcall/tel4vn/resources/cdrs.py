@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import date, datetime
 from typing import Any, Literal, cast
-from urllib.parse import quote
 
 import msgspec
 
@@ -20,7 +18,15 @@ from ..._core.pagination import (
     iterate_pages,
 )
 from ..._core.transport import Timeout
-from .._validation import check_range, format_date, require
+from ..._core.validation import DateLike, path_segment
+from .._validation import (
+    CdrDirectionFilter,
+    CdrStatusFilter,
+    cdr_direction,
+    cdr_status,
+    check_range,
+    format_date,
+)
 from ..models import AnyCdr, Cdr, CdrMapping, CdrPage, FlexCdr, FlexCdrPage, RawCdrPage
 from ._base import AsyncResource
 
@@ -28,7 +34,6 @@ __all__ = ("AsyncCdrs", "CdrDecoder")
 
 MAX_PAGE_SIZE = 1000
 
-DateLike = str | date | datetime
 
 _default_page = msgspec.json.Decoder(CdrPage)
 _flex_page = msgspec.json.Decoder(FlexCdrPage)
@@ -130,8 +135,8 @@ class AsyncCdrs(AsyncResource):
         min_duration: int | None,
         extension: str | None,
         phone: str | None,
-        direction: str | None,
-        status: str | None,
+        direction: CdrDirectionFilter | None,
+        status: CdrStatusFilter | None,
         hotline: str | None,
         campaign_uuid: str | None,
         start_date_ended: DateLike | None,
@@ -147,10 +152,6 @@ class AsyncCdrs(AsyncResource):
         for name, value in (("duration", duration), ("min_duration", min_duration)):
             if value is not None and value < 0:
                 raise ValidationError(f"{name} must be >= 0, got {value}")
-        if direction is not None and direction not in ("inbound", "outbound", "local"):
-            raise ValidationError(
-                f"direction must be inbound, outbound or local; got {direction!r}"
-            )
         return {
             "start_date": start,
             "end_date": end,
@@ -158,8 +159,8 @@ class AsyncCdrs(AsyncResource):
             "min_duration": min_duration,
             "extension": extension,
             "phone": phone,
-            "direction": direction,
-            "status": status,
+            "direction": cdr_direction(direction),
+            "status": cdr_status(status, self._client.cdr_mapping),
             "hotline": hotline,
             "campaign_uuid": campaign_uuid,
             "start_date_ended": start_ended,
@@ -188,10 +189,11 @@ class AsyncCdrs(AsyncResource):
 
     async def get(self, cdr_id: str, *, timeout: Timeout | None = None) -> AnyCdr:
         """``GET /v2/cdr/<cdr_id>``: one record by CDR id or ``sip_call_id``."""
-        require(cdr_id=cdr_id.strip())
+        # The documented sample has an id with a trailing space: the server's ids are stripped.
+        segment = path_segment(cdr_id.strip(), "cdr_id")
         return await self._client._request(
             "GET",
-            f"/v2/cdr/{quote(cdr_id.strip(), safe='')}",
+            f"/v2/cdr/{segment}",
             _OneCdr(self._decoder),
             timeout=timeout,
         )
@@ -205,8 +207,8 @@ class AsyncCdrs(AsyncResource):
         min_duration: int | None = None,
         extension: str | None = None,
         phone: str | None = None,
-        direction: str | None = None,
-        status: str | None = None,
+        direction: CdrDirectionFilter | None = None,
+        status: CdrStatusFilter | None = None,
         hotline: str | None = None,
         campaign_uuid: str | None = None,
         start_date_ended: DateLike | None = None,
@@ -256,8 +258,8 @@ class AsyncCdrs(AsyncResource):
         min_duration: int | None = None,
         extension: str | None = None,
         phone: str | None = None,
-        direction: str | None = None,
-        status: str | None = None,
+        direction: CdrDirectionFilter | None = None,
+        status: CdrStatusFilter | None = None,
         hotline: str | None = None,
         campaign_uuid: str | None = None,
         start_date_ended: DateLike | None = None,
@@ -284,8 +286,6 @@ class AsyncCdrs(AsyncResource):
             prefetch=prefetch,
             max_page_size=MAX_PAGE_SIZE,
         )
-        if pagination not in ("scroll", "offset"):
-            raise ValidationError(f"pagination must be scroll or offset; got {pagination!r}")
         params = self._filters(
             start_date=start_date,
             end_date=end_date,
@@ -325,8 +325,8 @@ class AsyncCdrs(AsyncResource):
         min_duration: int | None = None,
         extension: str | None = None,
         phone: str | None = None,
-        direction: str | None = None,
-        status: str | None = None,
+        direction: CdrDirectionFilter | None = None,
+        status: CdrStatusFilter | None = None,
         hotline: str | None = None,
         campaign_uuid: str | None = None,
         start_date_ended: DateLike | None = None,

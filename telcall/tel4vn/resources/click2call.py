@@ -8,7 +8,8 @@ import aiohttp
 import msgspec
 
 from ..._core.transport import Timeout
-from .._validation import check_phone, require
+from ..._core.validation import require
+from .._validation import check_phone
 from ..models import Click2CallResult
 from ._base import AsyncResource
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from typing import Any
-from urllib.parse import quote
 
 import msgspec
 
 from ..._core.errors import ValidationError
 from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_items, iterate_pages
 from ..._core.transport import Timeout
-from .._validation import check_phone, require
+from ..._core.validation import path_segment, require
+from .._validation import check_phone
 from ..models import Customer, CustomerCreated, CustomerList, CustomerResponse, NewCustomer
 from ._base import AsyncResource
 
@@ -102,9 +102,9 @@ class AsyncCustomers(AsyncResource):
 
     async def get(self, customer_id: str, *, timeout: Timeout | None = None) -> Customer:
         """``GET /v2/customer/<customer_id>``; unknown → ``NotFoundError``."""
-        require(customer_id=customer_id)
+        segment = path_segment(customer_id, "customer_id")
         answer = await self._client._request(
-            "GET", f"/v2/customer/{quote(customer_id, safe='')}", _get, timeout=timeout
+            "GET", f"/v2/customer/{segment}", _get, timeout=timeout
         )
         return answer.data
 

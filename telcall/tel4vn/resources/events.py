@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
-from urllib.parse import quote
 
 import msgspec
 
 from ..._core.transport import Timeout
-from .._validation import check_event, require
+from ..._core.validation import path_segment, require
+from .._validation import check_event
 from ..models import EventCreated, EventDeleted, EventHook, EventHookList, EventName
 from ._base import AsyncResource
 
@@ -42,7 +42,6 @@ class AsyncEvents(AsyncResource):
         server accepts other names but never fires them, so they are refused here.
         """
         require(callback_url=callback_url, event=event)
-        check_event(event)
         body = {"callback_url": callback_url, "event": event}
         if callback_apikey is not None:
             body["callback_apikey"] = callback_apikey
@@ -52,9 +51,9 @@ class AsyncEvents(AsyncResource):
 
     async def delete(self, event_id: str, *, timeout: Timeout | None = None) -> EventDeleted:
         """``DELETE /v1/event/<event_id>`` (the subscription's ``event_domain_uuid``)."""
-        require(event_id=event_id)
+        segment = path_segment(event_id, "event_id")
         return await self._client._request(
-            "DELETE", f"/v1/event/{quote(event_id, safe='')}", _deleted, timeout=timeout
+            "DELETE", f"/v1/event/{segment}", _deleted, timeout=timeout
         )
 
     async def ensure(

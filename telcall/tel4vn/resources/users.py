@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import msgspec
 
 from ..._core.transport import Timeout
-from .._validation import require
+from ..._core.validation import path_segment
 from ..models import UserStatus, UserStatusResponse
 from ._base import AsyncResource
 
@@ -21,8 +19,8 @@ class AsyncUsers(AsyncResource):
 
     async def status(self, user_id: str, *, timeout: Timeout | None = None) -> UserStatus:
         """``GET /v2/user/<user_id>/status``; ``user_id`` is the username or the uuid."""
-        require(user_id=user_id)
+        segment = path_segment(user_id, "user_id")
         answer = await self._client._request(
-            "GET", f"/v2/user/{quote(user_id, safe='')}/status", _status, timeout=timeout
+            "GET", f"/v2/user/{segment}/status", _status, timeout=timeout
         )
         return answer.data
