@@ -18,6 +18,8 @@ they stay exact; each generated method body is one call through the bridge
 - ``@asynccontextmanager`` / ``-> AbstractAsyncContextManager[T]``
                                               → ``-> SyncContextManager[T]``
 - ``aclose``/``async with`` on the client     → ``close``/``with``
+- ``def f(...) -> Self`` on the client (``with_options``)
+                                              → a sync client on a derived bridge handle
 
 The output is formatted by ruff (``python -m ruff``, from the ``dev`` extra).
 """
@@ -434,6 +436,16 @@ def mirror_method(
             bridge_method = "iterate"
         body = (
             f"return self._client.{bridge_method}(lambda {_LAMBDA_ARG}: {target}({signature.call}))"
+        )
+    elif isinstance(node, ast.FunctionDef) and ast.unparse(node.returns) == "Self":
+        # A view of the client (``with_options``): a sync client on a derived handle.
+        returns = "Self"
+        body = (
+            "view = object.__new__(type(self))\n"
+            f"view._client = self._client.derive(\n"
+            f"    lambda {_LAMBDA_ARG}: {target}({signature.call})\n"
+            ")\n"
+            "return view"
         )
     elif isinstance(node, ast.AsyncFunctionDef) and not _is_async_generator(node):
         returns = imports.expr(module, node.returns)

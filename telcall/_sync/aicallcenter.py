@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
+from telcall._core.hooks import Hooks
 from telcall._core.pagination import Page
 from telcall._core.records import DEFAULT_TZ
 from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
@@ -48,6 +49,7 @@ class AICallCenterClient:
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        hooks: Hooks | None = None,
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
         self._client: ClientHandle[AsyncAICallCenterClient] = ClientHandle(
@@ -62,8 +64,52 @@ class AICallCenterClient:
                 pool_limit=pool_limit,
                 max_response_bytes=max_response_bytes,
                 token_cooldown=token_cooldown,
+                hooks=hooks,
             )
         )
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        backoff_base: float | None = None,
+        backoff_cap: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str | int | float | bool] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        hooks: Hooks | None = None,
+        propagate_trace: bool | None = None,
+    ) -> Self:
+        """A client with other settings that shares this one's session, pool and tokens.
+
+        Cheap (no new connection, no token fetch) and this client is unchanged; arguments
+        left ``None`` keep this client's value. ``backoff_base``/``backoff_cap`` shape the
+        retry backoff (full jitter, ``base * 2**n`` capped at ``cap`` seconds).
+        ``extra_headers``/``extra_query``/``extra_body`` are an escape hatch for provider
+        parameters telcall does not model (telcall's own values win; ``extra_body`` is
+        merged into JSON object bodies only); names and values with CR/LF are refused.
+        ``hooks`` run after this client's own. ``propagate_trace=True`` sends the W3C
+        ``traceparent`` of the current OpenTelemetry span to the provider (off by default).
+        Closing the returned client does nothing: close the client it came from.
+        """
+        view = object.__new__(type(self))
+        view._client = self._client.derive(
+            lambda _api: _api.with_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+                backoff_base=backoff_base,
+                backoff_cap=backoff_cap,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                hooks=hooks,
+                propagate_trace=propagate_trace,
+            )
+        )
+        return view
 
     @property
     def base_url(self) -> str:

@@ -19,6 +19,7 @@ from .._core.errors import (
     ProviderError,
     error_for_status,
 )
+from .._core.hooks import Hooks
 from .._core.records import DEFAULT_TZ
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import TokenResponse
@@ -90,6 +91,7 @@ class AsyncAICallCenterClient(AsyncBaseClient):
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        hooks: Hooks | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -103,6 +105,7 @@ class AsyncAICallCenterClient(AsyncBaseClient):
             pool_limit=pool_limit,
             max_response_bytes=max_response_bytes,
             token_cooldown=token_cooldown,
+            hooks=hooks,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:

@@ -18,6 +18,7 @@ from .._core.errors import (
     ValidationError,
     error_for_status,
 )
+from .._core.hooks import Hooks
 from .._core.records import DEFAULT_TZ
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import CdrMapping, TokenResponse
@@ -84,6 +85,7 @@ class AsyncTel4vnClient(AsyncBaseClient):
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        hooks: Hooks | None = None,
         cdr_mapping: CdrMapping = "auto",
     ) -> None:
         if cdr_mapping not in ("auto", "default", "flex"):
@@ -101,6 +103,7 @@ class AsyncTel4vnClient(AsyncBaseClient):
             pool_limit=pool_limit,
             max_response_bytes=max_response_bytes,
             token_cooldown=token_cooldown,
+            hooks=hooks,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:

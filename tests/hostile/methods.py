@@ -113,7 +113,7 @@ class Endpoint:
 def endpoints(provider: str, client_cls: type) -> list[Endpoint]:
     """Every public method reachable from ``client_cls`` through its resources, in name order."""
     found = [
-        *_methods(provider, client_cls, "", skip=frozenset({"aclose", "close"})),
+        *_methods(provider, client_cls, "", skip=frozenset({"aclose", "close", "with_options"})),
         *_resources(provider, client_cls, ""),
     ]
     return sorted(found, key=lambda e: e.path)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from ..._core.observe import instrument_resource
 
 if TYPE_CHECKING:
     from ..client import AsyncTel4vnClient
@@ -14,6 +16,11 @@ class AsyncResource:
     """Base of the resource classes; resources are created lazily by the client."""
 
     __slots__ = ("_client",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Each public method runs as one observed operation (spans, hooks, raw responses).
+        instrument_resource(cls)
 
     def __init__(self, client: AsyncTel4vnClient) -> None:
         self._client = client
