@@ -67,9 +67,10 @@ REQUEST_ID_HEADERS = ("X-Request-Id", "Request-Id", "X-Correlation-Id", "X-Trace
 
 
 def request_id(headers: Mapping[str, str]) -> str | None:
-    """The provider's request id from response ``headers``, when it sent one."""
+    """The provider's request id from response ``headers``, when it sent one (any case)."""
+    folded = {name.lower(): value for name, value in headers.items()}
     for name in REQUEST_ID_HEADERS:
-        value = headers.get(name)
+        value = folded.get(name.lower())
         if value:
             return value
     return None
