@@ -254,6 +254,7 @@ class Observer:
     """Reports one request's attempts and retries to hooks, spans and metrics."""
 
     __slots__ = (
+        "_attached",
         "_attempt_span",
         "_meters",
         "_op",
@@ -285,7 +286,9 @@ class Observer:
         self._meters = otel.instruments()
         self._attempt_span: Span | None = None
         self.page_span: Span | None = None
-        self._parent = op.span if op is not None else None
+        self._attached: object = None
+        # Attempts and retry events go under the current span: the operation's, a page's.
+        self._parent = None if self._tracer is None else otel.current_span()
         if self._tracer is not None and op is not None and op.listing and page:
             op.pages += 1
             self.page_span = otel.start_span(
@@ -295,6 +298,8 @@ class Observer:
                 {**op.attributes(), "telcall.page": op.pages},
             )
             self._parent = self.page_span
+            # Current for the request, so a token fetch inside it lands under the page too.
+            self._attached = otel.use_span(self.page_span)
 
     @staticmethod
     def wanted(hooks: Hooks) -> bool:
@@ -415,5 +420,7 @@ class Observer:
 
     def finish(self, error: BaseException | None) -> None:
         """The request is over (all attempts, renewal and decoding)."""
+        if self._attached is not None:
+            otel.detach(self._attached)
         if self.page_span is not None:
             otel.end_span(self.page_span, *(_error_type(error) if error else (None, None)))
