@@ -48,6 +48,7 @@ from .hooks import Hooks
 from .logs import logger, request_fields
 from .observe import Observer, current_operation
 from .options import check_extras
+from .raw import record_response
 from .redaction import Redactor, mask, redact_url, secret_values
 from .retry import RetryPolicy, parse_retry_after
 from .settings import check_base_url, check_count, check_credential, check_seconds, check_tz
@@ -590,6 +591,7 @@ class AsyncBaseClient:
                 deadline=deadline,
                 observer=observer,
             )
+            record_response(response, self._transport.redactor)
             if 300 <= response.status < 400:
                 raise self._redirect_error(response)
             try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
@@ -25,6 +25,9 @@ from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import TokenResponse
 from .resources.campaigns import AsyncCampaigns
 from .resources.users import AsyncUsers
+
+if TYPE_CHECKING:
+    from .._raw.aicallcenter import AsyncRawAICallCenterClient
 
 __all__ = ("DEFAULT_BASE_URL", "AsyncAICallCenterClient")
 
@@ -164,3 +167,14 @@ class AsyncAICallCenterClient(AsyncBaseClient):
     def users(self) -> AsyncUsers:
         """The account's own call log (``users.calls``)."""
         return AsyncUsers(self)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRawAICallCenterClient:
+        """The same resources, each call returning a ``RawResponse`` (status, headers, ...).
+
+        ``(await client.with_raw_response.<resource>.<method>(...)).parse()`` is the plain
+        call's result. Listings (``pages``/``iterate``) are not mirrored: use hooks for pages.
+        """
+        from .._raw.aicallcenter import AsyncRawAICallCenterClient
+
+        return AsyncRawAICallCenterClient(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import tzinfo
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
@@ -25,6 +25,9 @@ from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import SUCCESS, Envelope, TokenPayload
 from .resources.call_history import AsyncCallHistory
 from .resources.contacts import AsyncContacts
+
+if TYPE_CHECKING:
+    from .._raw.omicall import AsyncRawOmicallClient
 
 __all__ = ("TOKEN_LIFETIME", "AsyncOmicallClient")
 
@@ -144,3 +147,14 @@ class AsyncOmicallClient(AsyncBaseClient):
     def call_history(self) -> AsyncCallHistory:
         """Call history (``/api/call_transaction/list``), split into 30-day windows."""
         return AsyncCallHistory(self)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRawOmicallClient:
+        """The same resources, each call returning a ``RawResponse`` (status, headers, ...).
+
+        ``(await client.with_raw_response.<resource>.<method>(...)).parse()`` is the plain
+        call's result. Listings (``pages``/``iterate``) are not mirrored: use hooks for pages.
+        """
+        from .._raw.omicall import AsyncRawOmicallClient
+
+        return AsyncRawOmicallClient(self)

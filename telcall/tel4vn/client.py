@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
@@ -31,6 +31,9 @@ from .resources.click2call import AsyncClick2Call
 from .resources.customers import AsyncCustomers
 from .resources.events import AsyncEvents
 from .resources.users import AsyncUsers
+
+if TYPE_CHECKING:
+    from .._raw.tel4vn import AsyncRawTel4vnClient
 
 __all__ = ("AsyncTel4vnClient",)
 
@@ -191,3 +194,14 @@ class AsyncTel4vnClient(AsyncBaseClient):
     def customers(self) -> AsyncCustomers:
         """Customers uploaded for autodialing."""
         return AsyncCustomers(self)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRawTel4vnClient:
+        """The same resources, each call returning a ``RawResponse`` (status, headers, ...).
+
+        ``(await client.with_raw_response.<resource>.<method>(...)).parse()`` is the plain
+        call's result. Listings (``pages``/``iterate``) are not mirrored: use hooks for pages.
+        """
+        from .._raw.tel4vn import AsyncRawTel4vnClient
+
+        return AsyncRawTel4vnClient(self)
