@@ -66,6 +66,7 @@ class AsyncAICallCenterClient(AsyncBaseClient):
     (default 64 MiB); after a failed token fetch its error is repeated to
     callers for ``token_cooldown`` seconds (default 1) before the next fetch.
     Redirects are never followed: a 3xx raises :class:`~telcall.errors.RedirectError`.
+    ``hooks`` (:class:`~telcall.Hooks`) observe every attempt and retry through redacted views.
 
     ``status: 0`` answers raise even with HTTP 200, by ``code``: "401"
     :class:`~telcall.errors.AuthenticationError`, "400"

@@ -58,6 +58,7 @@ class AsyncOmicallClient(AsyncBaseClient):
     (default 64 MiB); after a failed token fetch its error is repeated to
     callers for ``token_cooldown`` seconds (default 1) before the next fetch.
     Redirects are never followed: a 3xx raises :class:`~telcall.errors.RedirectError`.
+    ``hooks`` (:class:`~telcall.Hooks`) observe every attempt and retry through redacted views.
 
     ``status_code: -9999`` answers (any ``status_code`` but 9999) raise even with HTTP 200:
     :class:`~telcall.errors.AuthenticationError` for a refused key or token,
