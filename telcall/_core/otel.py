@@ -18,7 +18,8 @@ per attempt by provider/resource/status, ``telcall.client.retries`` by reason,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
@@ -35,6 +36,7 @@ __all__ = (
     "end_span",
     "inject_traceparent",
     "instruments",
+    "span",
     "start_span",
     "tracer",
     "use_span",
@@ -183,3 +185,30 @@ def use_span(span: Span) -> object:
 def detach(token: object) -> None:
     """Undo :func:`use_span`."""
     _context.detach(token)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def span(name: str, attributes: Mapping[str, Any]) -> Iterator[Span | None]:
+    """An INTERNAL span, current for the block (None and nothing recorded without an SDK).
+
+    An exception marks it failed with its type; only telcall errors (scrubbed) give their text.
+    """
+    tracer_ = tracer()
+    if tracer_ is None:
+        yield None
+        return
+    from .errors import TelcallError
+
+    current = start_span(tracer_, name, None, attributes)
+    token = use_span(current)
+    try:
+        yield current
+    except BaseException as exc:
+        end_span(
+            current, type(exc).__qualname__, str(exc) if isinstance(exc, TelcallError) else None
+        )
+        raise
+    else:
+        end_span(current)
+    finally:
+        detach(token)
