@@ -186,3 +186,34 @@ def test_works_without_opentelemetry_installed() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["None", "None"], done.stderr
+
+
+async def test_concurrent_pages_share_one_parent(
+    telemetry: Telemetry, client: AsyncTel4vnClient
+) -> None:
+    """With ``concurrency=3`` the pages fetched by tasks are still children of the listing."""
+    pages = [p async for p in client.cdrs.pages(pagination="offset", page_size=5, concurrency=3)]
+    assert sum(len(p.items) for p in pages) == 30
+    spans = telemetry.spans()
+    root = only(spans, "telcall.tel4vn.cdrs.pages")
+    page_spans = [s for s in spans if s.name == "telcall.tel4vn.cdrs.pages page"]
+    assert len(page_spans) == 6
+    assert all(
+        s.parent is not None and s.parent.span_id == root.context.span_id for s in page_spans
+    )
+    assert sorted((s.attributes or {})["telcall.page"] for s in page_spans) == [1, 2, 3, 4, 5, 6]
+
+
+def test_sync_iterate_has_the_same_span_tree(
+    telemetry: Telemetry, tel4vn_simulator_sync: Tel4vnSimulator
+) -> None:
+    """Sync ``iterate``: one listing span, a child per page (named ``pages``, which serves it)."""
+    from telcall import Tel4vnClient
+
+    sim = tel4vn_simulator_sync
+    with Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key) as sync_client:
+        got = list(sync_client.cdrs.iterate(page_size=100, max_items=250))
+    assert len(got) == 250
+    spans = telemetry.spans()
+    root = only(spans, "telcall.tel4vn.cdrs.pages")
+    assert [s.name for s in children(spans, root)] == ["telcall.tel4vn.cdrs.pages page"] * 3
