@@ -44,7 +44,7 @@ from .errors import (
     error_for_status,
     snippet,
 )
-from .hooks import Hooks
+from .hooks import Hooks, check_hooks
 from .logs import logger, request_fields
 from .observe import Observer, current_operation
 from .options import check_extras
@@ -193,9 +193,7 @@ class AsyncBaseClient:
         check_count("pool_limit", pool_limit, minimum=1)
         check_count("max_response_bytes", max_response_bytes, minimum=1)
         self._deadline = None if deadline is None else check_seconds("deadline", deadline)
-        if hooks is not None and not isinstance(hooks, Hooks):
-            raise ValidationError(f"hooks must be a telcall Hooks, got {type(hooks).__name__}")
-        self._hooks = hooks or Hooks()
+        self._hooks = check_hooks(hooks) or Hooks()
         self._propagate_trace = False
         token_cooldown = check_seconds("token_cooldown", token_cooldown, allow_zero=True)
         timeout = to_client_timeout(timeout)
@@ -255,8 +253,7 @@ class AsyncBaseClient:
         cap = retry.cap if backoff_cap is None else check_seconds("backoff_cap", backoff_cap)
         if timeout is not None:
             to_client_timeout(timeout)
-        if hooks is not None and not isinstance(hooks, Hooks):
-            raise ValidationError(f"hooks must be a telcall Hooks, got {type(hooks).__name__}")
+        check_hooks(hooks)
         extras = check_extras(extra_headers, extra_query, extra_body)
         view = copy.copy(self)
         # Resources hold the client they were made for; the view makes its own.

@@ -20,6 +20,7 @@ from typing import TypeVar
 
 import msgspec
 
+from .errors import ValidationError
 from .redaction import REDACTED, Redactor, is_secret_key
 
 __all__ = (
@@ -28,6 +29,7 @@ __all__ = (
     "RequestView",
     "ResponseView",
     "RetryView",
+    "check_hooks",
     "redacted_headers",
     "run_hooks",
 )
@@ -131,6 +133,13 @@ class Hooks:
             on_response=self.on_response + other.on_response,
             on_retry=self.on_retry + other.on_retry,
         )
+
+
+def check_hooks(value: object) -> Hooks | None:
+    """``value`` if it is a :class:`Hooks` (or None); anything else is a ValidationError."""
+    if value is not None and not isinstance(value, Hooks):
+        raise ValidationError(f"hooks must be a telcall Hooks, got {type(value).__name__}")
+    return value
 
 
 async def run_hooks(hooks: Sequence[Hook[V]], view: V) -> None:

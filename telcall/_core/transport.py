@@ -303,6 +303,7 @@ class Transport:
 
     @property
     def _session(self) -> aiohttp.ClientSession | None:
+        # The session as created so far (None before the first request); tests inspect it.
         return self._pool.session
 
     @property
