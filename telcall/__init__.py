@@ -14,7 +14,14 @@ from . import errors as errors
 from ._version import __version__ as __version__
 
 if _typing.TYPE_CHECKING:
+    from ._core.hooks import (
+        Hooks as Hooks,
+        RequestView as RequestView,
+        ResponseView as ResponseView,
+        RetryView as RetryView,
+    )
     from ._core.pagination import Page as Page
+    from ._core.raw import RawResponse as RawResponse
     from ._core.records import (
         CallRecord as CallRecord,
         CallStatus as CallStatus,
@@ -38,8 +45,13 @@ __all__ = (
     "CallRecord",
     "CallStatus",
     "Direction",
+    "Hooks",
     "OmicallClient",
     "Page",
+    "RawResponse",
+    "RequestView",
+    "ResponseView",
+    "RetryView",
     "SyncIterator",
     "Tel4vnClient",
     "__version__",
@@ -47,6 +59,11 @@ __all__ = (
 )
 
 _HOMES = {
+    "Hooks": "._core.hooks",
+    "RequestView": "._core.hooks",
+    "ResponseView": "._core.hooks",
+    "RetryView": "._core.hooks",
+    "RawResponse": "._core.raw",
     "Page": "._core.pagination",
     "CallRecord": "._core.records",
     "CallStatus": "._core.records",

@@ -11,7 +11,6 @@ not hammered by every caller in turn.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -21,7 +20,6 @@ from .redaction import mask
 
 __all__ = ("DEFAULT_TOKEN_COOLDOWN", "CachedToken", "StaticToken", "TokenProvider", "TokenSource")
 
-logger = logging.getLogger("telcall")
 
 #: Fetches a fresh token; returns ``(token, lifetime in seconds or None)``.
 TokenSource = Callable[[], Awaitable[tuple[str, float | None]]]
@@ -127,7 +125,6 @@ class CachedToken(TokenProvider):
             else:
                 self._refresh_at = now + lifetime - min(self._margin, lifetime / 10)
             self._token = token
-            logger.debug("obtained a new access token (lifetime %s s)", lifetime)
             return token
 
     def invalidate(self, token: str) -> bool:

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+import inspect
+import logging
 import os
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import tzinfo
+from functools import cached_property
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
@@ -26,6 +30,7 @@ import aiohttp
 import anyio
 import msgspec
 
+from . import otel
 from .auth import DEFAULT_TOKEN_COOLDOWN, CachedToken, StaticToken, TokenProvider
 from .errors import (
     APIError,
@@ -39,6 +44,11 @@ from .errors import (
     error_for_status,
     snippet,
 )
+from .hooks import Hooks, check_hooks
+from .logs import logger, request_fields
+from .observe import Observer, current_operation
+from .options import check_extras
+from .raw import record_response
 from .redaction import Redactor, mask, redact_url, secret_values
 from .retry import RetryPolicy, parse_retry_after
 from .settings import check_base_url, check_count, check_credential, check_seconds, check_tz
@@ -158,6 +168,7 @@ class AsyncBaseClient:
         pool_limit: int,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        hooks: Hooks | None = None,
     ) -> None:
         prefix = self.env_prefix
         url_env, secret_env, token_env = (
@@ -182,6 +193,8 @@ class AsyncBaseClient:
         check_count("pool_limit", pool_limit, minimum=1)
         check_count("max_response_bytes", max_response_bytes, minimum=1)
         self._deadline = None if deadline is None else check_seconds("deadline", deadline)
+        self._hooks = check_hooks(hooks) or Hooks()
+        self._propagate_trace = False
         token_cooldown = check_seconds("token_cooldown", token_cooldown, allow_zero=True)
         timeout = to_client_timeout(timeout)
         self.tz: tzinfo = check_tz(tz)
@@ -207,10 +220,78 @@ class AsyncBaseClient:
             redactor=Redactor((secret, token)),
         )
 
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        backoff_base: float | None = None,
+        backoff_cap: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str | int | float | bool] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        hooks: Hooks | None = None,
+        propagate_trace: bool | None = None,
+    ) -> Self:
+        """A client with other settings that shares this one's session, pool and tokens.
+
+        Cheap (no new connection, no token fetch) and this client is unchanged; arguments
+        left ``None`` keep this client's value. ``backoff_base``/``backoff_cap`` shape the
+        retry backoff (full jitter, ``base * 2**n`` capped at ``cap`` seconds).
+        ``extra_headers``/``extra_query``/``extra_body`` are an escape hatch for provider
+        parameters telcall does not model (telcall's own values win; ``extra_body`` is
+        merged into JSON object bodies only); names and values with CR/LF are refused.
+        ``hooks`` run after this client's own. ``propagate_trace=True`` sends the W3C
+        ``traceparent`` of the current OpenTelemetry span to the provider (off by default).
+        Closing the returned client does nothing: close the client it came from.
+        """
+        retry = self._transport.retry
+        if max_retries is not None:
+            check_count("max_retries", max_retries, minimum=0)
+        base = retry.base if backoff_base is None else check_seconds("backoff_base", backoff_base)
+        cap = retry.cap if backoff_cap is None else check_seconds("backoff_cap", backoff_cap)
+        if timeout is not None:
+            to_client_timeout(timeout)
+        check_hooks(hooks)
+        extras = check_extras(extra_headers, extra_query, extra_body)
+        view = copy.copy(self)
+        # Resources hold the client they were made for; the view makes its own.
+        for name, attr in inspect.getmembers(type(self)):
+            if isinstance(attr, cached_property):
+                view.__dict__.pop(name, None)
+        view._transport = self._transport.derive(
+            timeout=timeout,
+            retry=RetryPolicy(
+                max_retries=retry.max_retries if max_retries is None else max_retries,
+                base=base,
+                cap=cap,
+                max_retry_after=retry.max_retry_after,
+                rng=retry.rng,
+            ),
+            extras=extras or None,
+        )
+        if deadline is not None:
+            view._deadline = check_seconds("deadline", deadline)
+        if hooks is not None:
+            view._hooks = self._hooks.merged(hooks)
+        if propagate_trace is not None:
+            view._propagate_trace = bool(propagate_trace)
+        return view
+
     async def _new_token(self) -> tuple[str, float | None]:
         token, lifetime = await self._fetch_token()
         # Known from its birth, so no error or log line can carry it.
         self._transport.redactor.add(token)
+        meters = otel.instruments()
+        if meters is not None:
+            meters.tokens.add(1, {"telcall.provider": self.provider})
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "obtained a new access token (lifetime %s s)",
+                lifetime,
+                extra=request_fields(self.provider, "", ""),
+            )
         if _CONTROL_CHARACTER.search(token):
             # It would split the next request's header or query string.
             raise AuthenticationError(
@@ -362,6 +443,17 @@ class AsyncBaseClient:
         Every telcall error leaving here is scrubbed of secrets in place (see
         :meth:`telcall.errors.TelcallError.redact`).
         """
+        observer = None
+        if Observer.wanted(self._hooks):
+            observer = Observer(
+                self.provider,
+                current_operation(),
+                self._hooks,
+                self._transport.redactor,
+                propagate=self._propagate_trace,
+                page=auth,
+            )
+        failure: BaseException | None = None
         try:
             self._transport.ensure_usable()
             # Checked here, so a bad per-call timeout sends nothing (not even a token fetch).
@@ -370,7 +462,16 @@ class AsyncBaseClient:
             if deadline is not None or self._deadline is None:
                 # A token fetch inside a call shares that call's deadline.
                 return await self._exchange(
-                    method, path, decoder, params, json, client_timeout, idempotent, auth, deadline
+                    method,
+                    path,
+                    decoder,
+                    params,
+                    json,
+                    client_timeout,
+                    idempotent,
+                    auth,
+                    deadline,
+                    observer,
                 )
             return await self._within_deadline(
                 self._deadline,
@@ -382,10 +483,18 @@ class AsyncBaseClient:
                 client_timeout,
                 idempotent,
                 auth,
+                observer,
             )
         except TelcallError as error:
             self._redactor_for(error, params, json).sanitize(error)
+            failure = error
             raise
+        except BaseException as error:
+            failure = error
+            raise
+        finally:
+            if observer is not None:
+                observer.finish(failure)
 
     async def _within_deadline(
         self,
@@ -398,13 +507,23 @@ class AsyncBaseClient:
         timeout: aiohttp.ClientTimeout | None,
         idempotent: bool | None,
         auth: bool,
+        observer: Observer | None,
     ) -> R:
         deadline = Deadline(seconds, asyncio.get_running_loop().time() + seconds)
         reset = _call_deadline.set(deadline)
         try:
             with anyio.CancelScope(deadline=deadline.stop_at):
                 return await self._exchange(
-                    method, path, decoder, params, json, timeout, idempotent, auth, deadline
+                    method,
+                    path,
+                    decoder,
+                    params,
+                    json,
+                    timeout,
+                    idempotent,
+                    auth,
+                    deadline,
+                    observer,
                 )
         finally:
             _call_deadline.reset(reset)
@@ -440,6 +559,7 @@ class AsyncBaseClient:
         idempotent: bool | None,
         auth: bool,
         deadline: Deadline | None,
+        observer: Observer | None,
     ) -> R:
         renewed = False
         while True:
@@ -466,7 +586,9 @@ class AsyncBaseClient:
                 timeout=timeout,
                 idempotent=idempotent,
                 deadline=deadline,
+                observer=observer,
             )
+            record_response(response, self._transport.redactor)
             if 300 <= response.status < 400:
                 raise self._redirect_error(response)
             try:

@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, Protocol
 
 __all__ = (
+    "REQUEST_ID_HEADERS",
     "APIError",
     "AuthenticationError",
     "BadRequestError",
@@ -57,8 +58,23 @@ __all__ = (
     "ValidationError",
     "WrongEventLoopError",
     "error_for_status",
+    "request_id",
     "snippet",
 )
+
+#: Response headers a provider may name its request id in; the first present wins.
+REQUEST_ID_HEADERS = ("X-Request-Id", "Request-Id", "X-Correlation-Id", "X-Trace-Id")
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    """The provider's request id from response ``headers``, when it sent one (any case)."""
+    folded = {name.lower(): value for name, value in headers.items()}
+    for name in REQUEST_ID_HEADERS:
+        value = folded.get(name.lower())
+        if value:
+            return value
+    return None
+
 
 SNIPPET_CHARS = 200
 
@@ -211,6 +227,11 @@ class APIError(TelcallError):
         self.body = body
         self.headers = dict(headers or {})
         super().__init__(self._describe())
+
+    @property
+    def request_id(self) -> str | None:
+        """The provider's request id for this answer (``X-Request-Id`` ...), if it sent one."""
+        return request_id(self.headers)
 
     def _describe(self) -> str:
         code = f" [{self.code}]" if self.code else ""

@@ -17,11 +17,12 @@ client on top of it.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import math
 import platform
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -39,8 +40,14 @@ from .errors import (
     ValidationError,
     WrongEventLoopError,
 )
+from .logs import logger, request_fields
+from .observe import failure_reason
+from .options import Extras
 from .redaction import Redactor, redact_url
 from .retry import RetryPolicy, parse_retry_after
+
+if TYPE_CHECKING:
+    from .observe import Observer
 
 __all__ = (
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -54,7 +61,6 @@ __all__ = (
     "user_agent",
 )
 
-logger = logging.getLogger("telcall")
 
 Timeout = float | aiohttp.ClientTimeout
 
@@ -152,9 +158,13 @@ class RedactedUrl:
 
 
 class Response:
-    """A finished HTTP exchange: status, headers and the whole body as bytes."""
+    """A finished HTTP exchange: status, headers and the whole body as bytes.
 
-    __slots__ = ("_url", "content", "headers", "method", "status")
+    ``elapsed`` is the seconds the attempt took (sending to having read the body);
+    ``attempts`` how many attempts the request made in all (1 without retries).
+    """
+
+    __slots__ = ("_url", "attempts", "content", "elapsed", "headers", "method", "status")
 
     def __init__(
         self,
@@ -169,6 +179,8 @@ class Response:
         self.content = content
         self.method = method
         self._url = url if isinstance(url, RedactedUrl) else RedactedUrl(url)
+        self.elapsed = 0.0
+        self.attempts = 1
 
     @property
     def url(self) -> str:
@@ -229,6 +241,20 @@ class _Failed:
         self.final = final
 
 
+class _Pool:
+    """What a transport and its :meth:`~Transport.derive` views share: session, loop, state."""
+
+    __slots__ = ("closed", "closing", "loop", "owns_session", "session")
+
+    def __init__(self, session: aiohttp.ClientSession | None) -> None:
+        self.session = session
+        self.owns_session = session is None
+        self.closed = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        # Set by aclose(): cuts a retry's backoff short.
+        self.closing = asyncio.Event()
+
+
 class Transport:
     """Send requests for one provider over one pooled session, with retries."""
 
@@ -255,26 +281,49 @@ class Transport:
         self.redactor = redactor if redactor is not None else Redactor()
         self._headers = {"User-Agent": user_agent(), "Accept": "application/json"}
         self._headers.update(headers or {})
-        self._session = session
-        self._owns_session = session is None
-        self._closed = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        # Set by aclose(): cuts a retry's backoff short.
-        self._closing = asyncio.Event()
+        self._pool = _Pool(session)
+        #: Merged into every request (``with_options``); checked before they get here.
+        self.extras = Extras()
+        #: Whether this transport is a view made by :meth:`derive` (it closes nothing).
+        self.derived = False
+
+    def derive(
+        self, *, timeout: Timeout | None, retry: RetryPolicy, extras: Extras | None
+    ) -> Transport:
+        """A view with other settings that shares this transport's session, pool and redactor."""
+        view = copy.copy(self)
+        if timeout is not None:
+            view.timeout = to_client_timeout(timeout) or self.timeout
+        view.retry = retry
+        if extras is not None:
+            view.extras = self.extras.merged(extras)
+            self.redactor.add(*extras.secrets())
+        view.derived = True
+        return view
+
+    @property
+    def _session(self) -> aiohttp.ClientSession | None:
+        # The session as created so far (None before the first request); tests inspect it.
+        return self._pool.session
+
+    @property
+    def _closed(self) -> bool:
+        return self._pool.closed
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` has run."""
-        return self._closed
+        return self._pool.closed
 
     def ensure_usable(self) -> None:
         """Refuse a closed client, or one used from an event loop it does not belong to."""
-        if self._closed:
+        pool = self._pool
+        if pool.closed:
             raise ClientClosedError(f"this {self.provider} client is closed")
         loop = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = loop
-        elif loop is not self._loop:
+        if pool.loop is None:
+            pool.loop = loop
+        elif loop is not pool.loop:
             raise WrongEventLoopError(
                 f"this {self.provider} client belongs to the event loop it first ran on and "
                 "cannot be used from another one; create the client inside the event loop that "
@@ -284,36 +333,38 @@ class Transport:
 
     def _get_session(self) -> aiohttp.ClientSession:
         self.ensure_usable()
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
+        pool = self._pool
+        if pool.session is None:
+            pool.session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.pool_limit),
                 timeout=self.timeout,
                 headers=self._headers,
             )
-        return self._session
+        return pool.session
 
     async def aclose(self) -> None:
-        """Close the session if telcall created it; idempotent.
+        """Close the session if telcall created it; idempotent; a :meth:`derive` view: no-op.
 
         Calls in flight on a telcall-owned session end with
         :class:`~telcall.errors.ClientClosedError`; none is retried after this.
         """
-        if self._closed:
+        pool = self._pool
+        if pool.closed or self.derived:
             return
-        self._closed = True
-        session, self._session = self._session, None
-        owner = self._loop
+        pool.closed = True
+        session, pool.session = pool.session, None
+        owner = pool.loop
         if owner is None or owner is asyncio.get_running_loop():
-            self._closing.set()
-            if session is not None and self._owns_session:
+            pool.closing.set()
+            if session is not None and pool.owns_session:
                 await session.close()
                 # Closed transports shut their sockets in a loop callback: let it run, so a loop
                 # stopped right after this leaves no open socket to the garbage collector.
                 await asyncio.sleep(0)
         elif owner.is_running():
             # The waiters and connections live on the loop it first ran on; close them there.
-            owner.call_soon_threadsafe(self._closing.set)
-            if session is not None and self._owns_session:
+            owner.call_soon_threadsafe(pool.closing.set)
+            if session is not None and pool.owns_session:
                 asyncio.run_coroutine_threadsafe(session.close(), owner)
 
     def redacted_url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
@@ -334,6 +385,7 @@ class Transport:
         timeout: Timeout | None = None,
         idempotent: bool | None = None,
         deadline: Deadline | None = None,
+        observer: Observer | None = None,
     ) -> Response:
         """Send one request, retrying transport failures and retryable statuses.
 
@@ -341,17 +393,27 @@ class Transport:
         non-idempotent request is repeated only when it never left the process.
         ``deadline`` bounds every attempt and every wait. The final response is
         returned whatever its status (3xx included); the caller maps it.
+        ``observer`` (if any) hears about every attempt and retry.
         """
         request = self._prepare(method, path, params, json, headers, timeout, idempotent)
+        loop = asyncio.get_running_loop()
         attempt = 0
         while True:
             attempt += 1
-            outcome = await self._attempt(request, deadline)
+            if observer is not None:
+                await observer.before(request, attempt)
+            started = loop.time()
+            outcome = await self._attempt(request, deadline, attempt)
+            if observer is not None:
+                await observer.after(request, attempt, outcome, loop.time() - started)
             wait = self._decide(request, attempt, outcome, deadline)
             if wait is None:
                 if isinstance(outcome, Response):
+                    outcome.attempts = attempt
                     return outcome
                 raise outcome.error from outcome.cause
+            if observer is not None:
+                await observer.retry(request, attempt, wait, outcome)
             await self._wait(request, attempt, wait, outcome)
 
     def _prepare(
@@ -365,6 +427,13 @@ class Transport:
         idempotent: bool | None,
     ) -> _Request:
         url = self.base_url + path
+        extras = self.extras
+        if extras:
+            # telcall's own parameters (and the token) win over the escape hatch.
+            params = {**extras.query, **(params or {})}
+            if extras.body and isinstance(json, dict):
+                json = {**extras.body, **json}
+            headers = {**extras.headers, **(headers or {})}
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         data = None if json is None else _json_encode(json)
         req_headers = dict(headers or {})
@@ -381,7 +450,9 @@ class Transport:
             RedactedUrl(url, query, self.redactor),
         )
 
-    async def _attempt(self, request: _Request, deadline: Deadline | None) -> Response | _Failed:
+    async def _attempt(
+        self, request: _Request, deadline: Deadline | None, attempt: int = 1
+    ) -> Response | _Failed:
         """One HTTP exchange: a response (any status), or the classified failure."""
         session = self._get_session()
         timeout = request.timeout
@@ -395,7 +466,13 @@ class Transport:
         loop = asyncio.get_running_loop()
         started = loop.time()
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %s", request.method, str(request.shown))
+            shown = str(request.shown)
+            logger.debug(
+                "%s %s",
+                request.method,
+                shown,
+                extra=request_fields(self.provider, request.method, shown, attempt=attempt),
+            )
         try:
             async with session.request(
                 request.method,
@@ -411,6 +488,7 @@ class Transport:
                 response = Response(
                     resp.status, resp.headers, content, request.method, request.shown
                 )
+                response.elapsed = loop.time() - started
         except ResponseTooLarge as exc:
             return _Failed(exc, None, sent=True, final=True)
         except (TimeoutError, aiohttp.ClientError, RuntimeError) as exc:
@@ -420,13 +498,22 @@ class Transport:
                 raise
             return self._classify(exc, request, timeout, deadline, loop.time() - started)
         if logger.isEnabledFor(logging.DEBUG):
+            shown = str(request.shown)
             logger.debug(
                 "%s %s -> %d (%d bytes, %.1f ms)",
                 request.method,
-                str(request.shown),
+                shown,
                 response.status,
                 len(content),
-                (loop.time() - started) * 1000,
+                response.elapsed * 1000,
+                extra=request_fields(
+                    self.provider,
+                    request.method,
+                    shown,
+                    status=response.status,
+                    attempt=attempt,
+                    elapsed=response.elapsed,
+                ),
             )
         return response
 
@@ -491,23 +578,27 @@ class Transport:
     ) -> None:
         """Log the retry, then sleep ``wait`` seconds (less if the client is closed meanwhile)."""
         if logger.isEnabledFor(logging.INFO):
-            if isinstance(outcome, Response):
-                reason = f"HTTP {outcome.status}"
-            elif isinstance(outcome.error, TransportError):
-                reason = outcome.error.message
-            else:
-                reason = str(outcome.error)
+            _, status, detail = failure_reason(outcome)
+            shown = str(request.shown)
             logger.info(
                 "retrying %s %s in %.2f s (attempt %d of %d): %s",
                 request.method,
-                str(request.shown),
+                shown,
                 wait,
                 attempt + 1,
                 self.retry.max_retries + 1,
-                reason,
+                self.redactor.text(detail),
+                extra=request_fields(
+                    self.provider,
+                    request.method,
+                    shown,
+                    status=status,
+                    attempt=attempt,
+                    elapsed=getattr(outcome, "elapsed", None),
+                ),
             )
         with anyio.move_on_after(wait):
-            await self._closing.wait()
+            await self._pool.closing.wait()
 
     # -- errors --------------------------------------------------------------------------
 

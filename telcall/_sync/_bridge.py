@@ -367,6 +367,15 @@ class ClientHandle(Generic[C]):
         """A sync context manager over the async one ``fn(async_client)`` returns."""
         return SyncContextManager(self, fn)
 
+    def derive(self, fn: Callable[[C], C]) -> ClientHandle[C]:
+        """A handle on the client ``fn(async_client)`` returns (``with_options``), built now."""
+
+        def build() -> C:
+            assert _bridge is not None  # factories run on the bridge loop
+            return fn(self.client_on(_bridge))
+
+        return ClientHandle(build)
+
     def close(self) -> None:
         """Close the async client; idempotent."""
         run(self._aclose)

@@ -10,7 +10,9 @@ from types import TracebackType
 from typing import Any, Self
 
 from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
+from telcall._core.hooks import Hooks
 from telcall._core.pagination import Page
+from telcall._core.raw import RawResponse
 from telcall._core.records import DEFAULT_TZ
 from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
 from telcall._sync._bridge import ClientHandle, SyncIterator
@@ -23,6 +25,11 @@ __all__ = (
     "AICallCenterClient",
     "CampaignCalls",
     "Campaigns",
+    "RawAICallCenterClient",
+    "RawCampaignCalls",
+    "RawCampaigns",
+    "RawUserCalls",
+    "RawUsers",
     "UserCalls",
     "Users",
 )
@@ -48,6 +55,7 @@ class AICallCenterClient:
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        hooks: Hooks | None = None,
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
         self._client: ClientHandle[AsyncAICallCenterClient] = ClientHandle(
@@ -62,8 +70,52 @@ class AICallCenterClient:
                 pool_limit=pool_limit,
                 max_response_bytes=max_response_bytes,
                 token_cooldown=token_cooldown,
+                hooks=hooks,
             )
         )
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        backoff_base: float | None = None,
+        backoff_cap: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str | int | float | bool] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        hooks: Hooks | None = None,
+        propagate_trace: bool | None = None,
+    ) -> Self:
+        """A client with other settings that shares this one's session, pool and tokens.
+
+        Cheap (no new connection, no token fetch) and this client is unchanged; arguments
+        left ``None`` keep this client's value. ``backoff_base``/``backoff_cap`` shape the
+        retry backoff (full jitter, ``base * 2**n`` capped at ``cap`` seconds).
+        ``extra_headers``/``extra_query``/``extra_body`` are an escape hatch for provider
+        parameters telcall does not model (telcall's own values win; ``extra_body`` is
+        merged into JSON object bodies only); names and values with CR/LF are refused.
+        ``hooks`` run after this client's own. ``propagate_trace=True`` sends the W3C
+        ``traceparent`` of the current OpenTelemetry span to the provider (off by default).
+        Closing the returned client does nothing: close the client it came from.
+        """
+        view = object.__new__(type(self))
+        view._client = self._client.derive(
+            lambda _api: _api.with_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+                backoff_base=backoff_base,
+                backoff_cap=backoff_cap,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                hooks=hooks,
+                propagate_trace=propagate_trace,
+            )
+        )
+        return view
 
     @property
     def base_url(self) -> str:
@@ -84,6 +136,15 @@ class AICallCenterClient:
     def users(self) -> Users:
         """The account's own call log (``users.calls``)."""
         return Users(self._client)
+
+    @cached_property
+    def with_raw_response(self) -> RawAICallCenterClient:
+        """The same resources, each call returning a ``RawResponse`` (status, headers, ...).
+
+        ``(await client.with_raw_response.<resource>.<method>(...)).parse()`` is the plain
+        call's result. Listings (``pages``/``iterate``) are not mirrored: use hooks for pages.
+        """
+        return RawAICallCenterClient(self._client)
 
     def close(self) -> None:
         """Close the client and its connections; idempotent."""
@@ -343,3 +404,157 @@ class Users:
     def calls(self) -> UserCalls:
         """The account's call log: ``list``/``pages``/``iterate``."""
         return UserCalls(self._client)
+
+
+class RawCampaignCalls:
+    """``AsyncCampaignCalls`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def list(
+        self,
+        campaign_id: str,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Page[Call]]:
+        """``GET /api/campaigns/<campaign_id>/export``: one page (``.items``, ``.total``)."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.campaigns.calls.list(
+                campaign_id,
+                start_time=start_time,
+                end_time=end_time,
+                limit=limit,
+                offset=offset,
+                timeout=timeout,
+            )
+        )
+
+
+class RawCampaigns:
+    """``AsyncCampaigns`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("__dict__", "_client")
+
+    def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    @cached_property
+    def calls(self) -> RawCampaignCalls:
+        """The calls of one campaign: ``list``/``pages``/``iterate`` over its export."""
+        return RawCampaignCalls(self._client)
+
+    def import_contacts(
+        self,
+        campaign_id: str,
+        contacts: Sequence[CampaignContact | Mapping[str, Any]],
+        *,
+        otp: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        strict: bool = False,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[ImportResult]:
+        """``POST /api/campaigns/<campaign_id>/import``: add contacts, in batches.
+
+        Each contact needs ``phone_number`` (domestic form, ``0…``); other keys
+        are the campaign's personalisation fields. For a voice-OTP campaign
+        (``otp=True``, or any contact carries ``otp_code``) every contact needs
+        an ``otp_code`` from "000001" to "999999". Invalid contacts are skipped
+        (``strict=True`` raises :class:`~telcall.errors.ValidationError` for
+        them instead, before anything is sent) and repeated phones are sent
+        once. A running campaign calls the contacts as soon as they land.
+
+        Importing is not idempotent, so a batch is never re-sent once it may
+        have reached the provider; the first failed batch stops the import.
+        The provider refusing the *first* batch (unknown campaign, stopped
+        campaign, bad token, ...) raises, because nothing was imported.
+        Any later failure, or one whose outcome is unknown (time-out,
+        dropped connection, server error), is reported instead on the
+        returned :class:`~telcall.aicallcenter.models.ImportResult`
+        (``error``, per-batch ``batches``, ``skipped`` with reason
+        ``unconfirmed``/``refused``/``not_sent``): call
+        :meth:`~ImportResult.raise_for_error` to turn it into an exception.
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.campaigns.import_contacts(
+                campaign_id,
+                contacts,
+                otp=otp,
+                batch_size=batch_size,
+                strict=strict,
+                timeout=timeout,
+            )
+        )
+
+
+class RawUserCalls:
+    """``AsyncUserCalls`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def list(
+        self,
+        *,
+        start_time: DateLike | None = None,
+        end_time: DateLike | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Page[Call]]:
+        """``GET /api/users/call-log``: one page (``.items``, ``.total``)."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.users.calls.list(
+                start_time=start_time,
+                end_time=end_time,
+                limit=limit,
+                offset=offset,
+                timeout=timeout,
+            )
+        )
+
+
+class RawUsers:
+    """``AsyncUsers`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("__dict__", "_client")
+
+    def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    @cached_property
+    def calls(self) -> RawUserCalls:
+        """The account's call log: ``list``/``pages``/``iterate``."""
+        return RawUserCalls(self._client)
+
+
+class RawAICallCenterClient:
+    """``AsyncAICallCenterClient`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("__dict__", "_client")
+
+    def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    @cached_property
+    def campaigns(self) -> RawCampaigns:
+        """Campaigns: import contacts, export calls (``campaigns.calls``)."""
+        return RawCampaigns(self._client)
+
+    @cached_property
+    def users(self) -> RawUsers:
+        """The account's own call log (``users.calls``)."""
+        return RawUsers(self._client)

@@ -11,7 +11,9 @@ from types import TracebackType
 from typing import Any, Self
 
 from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
+from telcall._core.hooks import Hooks
 from telcall._core.pagination import Page
+from telcall._core.raw import RawResponse
 from telcall._core.records import DEFAULT_TZ
 from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
 from telcall._core.validation import DateLike
@@ -36,6 +38,9 @@ __all__ = (
     "CallHistory",
     "Contacts",
     "OmicallClient",
+    "RawCallHistory",
+    "RawContacts",
+    "RawOmicallClient",
 )
 
 
@@ -59,6 +64,7 @@ class OmicallClient:
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        hooks: Hooks | None = None,
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
         self._client: ClientHandle[AsyncOmicallClient] = ClientHandle(
@@ -73,8 +79,52 @@ class OmicallClient:
                 pool_limit=pool_limit,
                 max_response_bytes=max_response_bytes,
                 token_cooldown=token_cooldown,
+                hooks=hooks,
             )
         )
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        backoff_base: float | None = None,
+        backoff_cap: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str | int | float | bool] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        hooks: Hooks | None = None,
+        propagate_trace: bool | None = None,
+    ) -> Self:
+        """A client with other settings that shares this one's session, pool and tokens.
+
+        Cheap (no new connection, no token fetch) and this client is unchanged; arguments
+        left ``None`` keep this client's value. ``backoff_base``/``backoff_cap`` shape the
+        retry backoff (full jitter, ``base * 2**n`` capped at ``cap`` seconds).
+        ``extra_headers``/``extra_query``/``extra_body`` are an escape hatch for provider
+        parameters telcall does not model (telcall's own values win; ``extra_body`` is
+        merged into JSON object bodies only); names and values with CR/LF are refused.
+        ``hooks`` run after this client's own. ``propagate_trace=True`` sends the W3C
+        ``traceparent`` of the current OpenTelemetry span to the provider (off by default).
+        Closing the returned client does nothing: close the client it came from.
+        """
+        view = object.__new__(type(self))
+        view._client = self._client.derive(
+            lambda _api: _api.with_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+                backoff_base=backoff_base,
+                backoff_cap=backoff_cap,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                hooks=hooks,
+                propagate_trace=propagate_trace,
+            )
+        )
+        return view
 
     @property
     def base_url(self) -> str:
@@ -95,6 +145,15 @@ class OmicallClient:
     def call_history(self) -> CallHistory:
         """Call history (``/api/call_transaction/list``), split into 30-day windows."""
         return CallHistory(self._client)
+
+    @cached_property
+    def with_raw_response(self) -> RawOmicallClient:
+        """The same resources, each call returning a ``RawResponse`` (status, headers, ...).
+
+        ``(await client.with_raw_response.<resource>.<method>(...)).parse()`` is the plain
+        call's result. Listings (``pages``/``iterate``) are not mirrored: use hooks for pages.
+        """
+        return RawOmicallClient(self._client)
 
     def close(self) -> None:
         """Close the client and its connections; idempotent."""
@@ -404,3 +463,234 @@ class CallHistory:
                 timeout=timeout,
             )
         )
+
+
+class RawContacts:
+    """``AsyncContacts`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncOmicallClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def list(
+        self,
+        *,
+        keyword: str | None = None,
+        filters: Sequence[ContactFilter | Mapping[str, Any]] | None = None,
+        page: int = 1,
+        size: int = MAX_PAGE_SIZE,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Page[Contact]]:
+        """``POST /api/contacts/list``: one page (``.items``, ``.total``, ``.has_more``).
+
+        ``keyword`` matches a phone number, an e-mail or a name; ``filters``
+        are ``{field_code, value: [...]}`` (e.g. ``contact_owner`` with
+        ``"unassigned"`` or an agent's e-mail).
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.contacts.list(
+                keyword=keyword, filters=filters, page=page, size=size, timeout=timeout
+            )
+        )
+
+    def add(
+        self,
+        *,
+        fullName: str | None = None,
+        phones: Sequence[PhoneLike] | None = None,
+        emails: Sequence[EmailLike] | None = None,
+        tags: Sequence[str] | None = None,
+        more_infomation: Sequence[MoreInformation | Mapping[str, Any]] | None = None,
+        user_owner_email: str | None = None,
+        refId: str | None = None,
+        refCode: str | None = None,
+        job_title: str | None = None,
+        note: str | None = None,
+        birthday: str | date | None = None,
+        gender: Gender | None = None,
+        passport: str | None = None,
+        address: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Contact]:
+        """``POST /api/contacts/add``: create one contact (arguments keep the wire names).
+
+        ``phones``/``emails`` take structs, mappings or plain strings;
+        ``birthday`` a ``date`` or ``dd/MM/yyyy``; ``gender`` other/male/female.
+        Not retried once the request may have reached the server.
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.contacts.add(
+                fullName=fullName,
+                phones=phones,
+                emails=emails,
+                tags=tags,
+                more_infomation=more_infomation,
+                user_owner_email=user_owner_email,
+                refId=refId,
+                refCode=refCode,
+                job_title=job_title,
+                note=note,
+                birthday=birthday,
+                gender=gender,
+                passport=passport,
+                address=address,
+                timeout=timeout,
+            )
+        )
+
+    def add_many(
+        self, contacts: Sequence[NewContact | Mapping[str, Any]], *, timeout: Timeout | None = None
+    ) -> RawResponse[Envelope[Any]]:
+        """``POST /api/contacts/add-more``: queue many contacts for creation.
+
+        OMICall processes this call **asynchronously**: a success answer means
+        the batch was accepted, not that every contact exists yet; a contact
+        it later rejects is not reported here. Every element is checked as in
+        :meth:`add` before anything is sent. Not retried once sent.
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.contacts.add_many(contacts, timeout=timeout)
+        )
+
+    def update(
+        self,
+        refId: str,
+        *,
+        fullName: str | None = None,
+        phones: Sequence[PhoneLike] | None = None,
+        emails: Sequence[EmailLike] | None = None,
+        tags: Sequence[str] | None = None,
+        more_infomation: Sequence[MoreInformation | Mapping[str, Any]] | None = None,
+        dynamic_attributes: Sequence[DynamicAttribute | Mapping[str, Any]] | None = None,
+        user_owner_email: str | None = None,
+        job_title: str | None = None,
+        note: str | None = None,
+        birthday: str | date | None = None,
+        gender: Gender | None = None,
+        passport: str | None = None,
+        address: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Contact]:
+        """``POST /api/contacts/update``: change the contact whose partner id is ``refId``.
+
+        Only the fields you pass are sent. ``dynamic_attributes`` use the
+        ``field_code``/``field_type`` of :meth:`layout`.
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.contacts.update(
+                refId,
+                fullName=fullName,
+                phones=phones,
+                emails=emails,
+                tags=tags,
+                more_infomation=more_infomation,
+                dynamic_attributes=dynamic_attributes,
+                user_owner_email=user_owner_email,
+                job_title=job_title,
+                note=note,
+                birthday=birthday,
+                gender=gender,
+                passport=passport,
+                address=address,
+                timeout=timeout,
+            )
+        )
+
+    def delete(
+        self, contact_id: str, *, timeout: Timeout | None = None
+    ) -> RawResponse[Envelope[Any]]:
+        """``DELETE /api/contacts/delete/<contact_id>``."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.contacts.delete(contact_id, timeout=timeout)
+        )
+
+    def add_notes(
+        self, notes: Sequence[ContactNote | Mapping[str, Any]], *, timeout: Timeout | None = None
+    ) -> RawResponse[Envelope[Any]]:
+        """``POST /api/contacts/add-note``: add notes (``content``, ``phone``, ``note_by``)."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.contacts.add_notes(notes, timeout=timeout)
+        )
+
+    def get(
+        self,
+        *,
+        phone: str | None = None,
+        ref_id: str | None = None,
+        ref_code: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Contact]:
+        """``GET /api/contacts/get``: the contact with this phone, ``ref_id`` or ``ref_code``.
+
+        Give exactly one of the three.
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.contacts.get(
+                phone=phone, ref_id=ref_id, ref_code=ref_code, timeout=timeout
+            )
+        )
+
+    def details(self, contact_id: str, *, timeout: Timeout | None = None) -> RawResponse[Contact]:
+        """``GET /api/contacts/details/<contact_id>``: one contact by its OMICall id."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.contacts.details(contact_id, timeout=timeout)
+        )
+
+    def layout(
+        self, *, timeout: Timeout | None = None
+    ) -> RawResponse[builtins.list[LayoutAttribute]]:
+        """``GET /api/source_contact_layout/get``: the dynamic attribute definitions."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.contacts.layout(timeout=timeout)
+        )
+
+
+class RawCallHistory:
+    """``AsyncCallHistory`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncOmicallClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def list(
+        self,
+        *,
+        from_date: DateLike,
+        to_date: DateLike,
+        page: int = 1,
+        size: int = _call_history_MAX_PAGE_SIZE,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Page[CallTransaction]]:
+        """``POST /api/call_transaction/list``: one page of a range of at most 30 days.
+
+        For longer ranges use :meth:`pages` or :meth:`iterate`, which split them.
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.call_history.list(
+                from_date=from_date, to_date=to_date, page=page, size=size, timeout=timeout
+            )
+        )
+
+
+class RawOmicallClient:
+    """``AsyncOmicallClient`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("__dict__", "_client")
+
+    def __init__(self, client: ClientHandle[AsyncOmicallClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    @cached_property
+    def contacts(self) -> RawContacts:
+        """Contacts (customers): search, add, update, delete, notes, dynamic attributes."""
+        return RawContacts(self._client)
+
+    @cached_property
+    def call_history(self) -> RawCallHistory:
+        """Call history (``/api/call_transaction/list``), split into 30-day windows."""
+        return RawCallHistory(self._client)

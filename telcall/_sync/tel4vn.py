@@ -11,7 +11,9 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
+from telcall._core.hooks import Hooks
 from telcall._core.pagination import Page
+from telcall._core.raw import RawResponse
 from telcall._core.records import DEFAULT_TZ
 from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
 from telcall._core.validation import DateLike
@@ -49,6 +51,16 @@ __all__ = (
     "Click2Call",
     "Customers",
     "Events",
+    "RawAuth",
+    "RawAutocall",
+    "RawAutodialer",
+    "RawCalls",
+    "RawCdrs",
+    "RawClick2Call",
+    "RawCustomers",
+    "RawEvents",
+    "RawTel4vnClient",
+    "RawUsers",
     "Tel4vnClient",
     "Users",
 )
@@ -74,6 +86,7 @@ class Tel4vnClient:
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        hooks: Hooks | None = None,
         cdr_mapping: CdrMapping = "auto",
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
@@ -89,9 +102,53 @@ class Tel4vnClient:
                 pool_limit=pool_limit,
                 max_response_bytes=max_response_bytes,
                 token_cooldown=token_cooldown,
+                hooks=hooks,
                 cdr_mapping=cdr_mapping,
             )
         )
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        backoff_base: float | None = None,
+        backoff_cap: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str | int | float | bool] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        hooks: Hooks | None = None,
+        propagate_trace: bool | None = None,
+    ) -> Self:
+        """A client with other settings that shares this one's session, pool and tokens.
+
+        Cheap (no new connection, no token fetch) and this client is unchanged; arguments
+        left ``None`` keep this client's value. ``backoff_base``/``backoff_cap`` shape the
+        retry backoff (full jitter, ``base * 2**n`` capped at ``cap`` seconds).
+        ``extra_headers``/``extra_query``/``extra_body`` are an escape hatch for provider
+        parameters telcall does not model (telcall's own values win; ``extra_body`` is
+        merged into JSON object bodies only); names and values with CR/LF are refused.
+        ``hooks`` run after this client's own. ``propagate_trace=True`` sends the W3C
+        ``traceparent`` of the current OpenTelemetry span to the provider (off by default).
+        Closing the returned client does nothing: close the client it came from.
+        """
+        view = object.__new__(type(self))
+        view._client = self._client.derive(
+            lambda _api: _api.with_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+                backoff_base=backoff_base,
+                backoff_cap=backoff_cap,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                hooks=hooks,
+                propagate_trace=propagate_trace,
+            )
+        )
+        return view
 
     @property
     def base_url(self) -> str:
@@ -147,6 +204,15 @@ class Tel4vnClient:
     def customers(self) -> Customers:
         """Customers uploaded for autodialing."""
         return Customers(self._client)
+
+    @cached_property
+    def with_raw_response(self) -> RawTel4vnClient:
+        """The same resources, each call returning a ``RawResponse`` (status, headers, ...).
+
+        ``(await client.with_raw_response.<resource>.<method>(...)).parse()`` is the plain
+        call's result. Listings (``pages``/``iterate``) are not mirrored: use hooks for pages.
+        """
+        return RawTel4vnClient(self._client)
 
     def close(self) -> None:
         """Close the client and its connections; idempotent."""
@@ -745,3 +811,536 @@ class Customers:
                 timeout=timeout,
             )
         )
+
+
+class RawAuth:
+    """``AsyncAuth`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def login(
+        self, username: str, password: str, *, timeout: Timeout | None = None
+    ) -> RawResponse[LoginData]:
+        """``POST /v1/auth``: the account (including its ``api_key``) for a username/password."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.auth.login(username, password, timeout=timeout)
+        )
+
+    def token(self, api_key: str, *, timeout: Timeout | None = None) -> RawResponse[TokenData]:
+        """``POST /v2/auth/token``: a fresh access token for ``api_key`` (not cached)."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.auth.token(api_key, timeout=timeout)
+        )
+
+
+class RawEvents:
+    """``AsyncEvents`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def list(self, *, timeout: Timeout | None = None) -> RawResponse[builtins.list[EventHook]]:
+        """``GET /v1/event``: every subscription of the tenant."""
+        return self._client.call(lambda _api: _api.with_raw_response.events.list(timeout=timeout))
+
+    def create(
+        self,
+        *,
+        callback_url: str,
+        event: EventName,
+        callback_apikey: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[EventCreated]:
+        """``POST /v1/event``: subscribe ``callback_url`` to ``event``.
+
+        ``event`` must be ``hangup``, ``ringing``, ``answered`` or ``cdr``: the
+        server accepts other names but never fires them, so they are refused here.
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.events.create(
+                callback_url=callback_url,
+                event=event,
+                callback_apikey=callback_apikey,
+                timeout=timeout,
+            )
+        )
+
+    def delete(self, event_id: str, *, timeout: Timeout | None = None) -> RawResponse[EventDeleted]:
+        """``DELETE /v1/event/<event_id>`` (the subscription's ``event_domain_uuid``)."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.events.delete(event_id, timeout=timeout)
+        )
+
+    def ensure(
+        self,
+        callback_url: str,
+        *,
+        events: Iterable[EventName],
+        apikey: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[builtins.list[EventHook]]:
+        """Make the subscriptions of ``callback_url`` exactly ``events`` with ``apikey``.
+
+        Creates what is missing and deletes the rest (other events, another
+        apikey, duplicates); idempotent. Returns the subscriptions for the URL
+        afterwards.
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.events.ensure(
+                callback_url, events=events, apikey=apikey, timeout=timeout
+            )
+        )
+
+
+class RawCdrs:
+    """``AsyncCdrs`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def get(self, cdr_id: str, *, timeout: Timeout | None = None) -> RawResponse[AnyCdr]:
+        """``GET /v2/cdr/<cdr_id>``: one record by CDR id or ``sip_call_id``."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.cdrs.get(cdr_id, timeout=timeout)
+        )
+
+    def list(
+        self,
+        *,
+        start_date: DateLike | None = None,
+        end_date: DateLike | None = None,
+        duration: int | None = None,
+        min_duration: int | None = None,
+        extension: str | None = None,
+        phone: str | None = None,
+        direction: CdrDirectionFilter | None = None,
+        status: CdrStatusFilter | None = None,
+        hotline: str | None = None,
+        campaign_uuid: str | None = None,
+        start_date_ended: DateLike | None = None,
+        end_date_ended: DateLike | None = None,
+        page: int | None = None,
+        limit: int = 50,
+        offset: int | None = None,
+        scroll_id: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Page[AnyCdr]]:
+        """``GET /v2/cdr``: one page.
+
+        With ``page`` or ``offset`` the API paginates (``.total`` is set);
+        without, it starts a scroll and ``.next_cursor`` is the ``scroll_id``
+        to pass back for the next batch.
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.cdrs.list(
+                start_date=start_date,
+                end_date=end_date,
+                duration=duration,
+                min_duration=min_duration,
+                extension=extension,
+                phone=phone,
+                direction=direction,
+                status=status,
+                hotline=hotline,
+                campaign_uuid=campaign_uuid,
+                start_date_ended=start_date_ended,
+                end_date_ended=end_date_ended,
+                page=page,
+                limit=limit,
+                offset=offset,
+                scroll_id=scroll_id,
+                timeout=timeout,
+            )
+        )
+
+
+class RawClick2Call:
+    """``AsyncClick2Call`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def call(
+        self,
+        *,
+        ext: str,
+        phone: str,
+        src_cid_name: str | None = None,
+        src_cid_number: str | None = None,
+        dest_cid_name: str | None = None,
+        dest_cid_number: str | None = None,
+        auto_answer: bool | None = None,
+        hotline: str | None = None,
+        customer_id: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Click2CallResult]:
+        """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.click2call.call(
+                ext=ext,
+                phone=phone,
+                src_cid_name=src_cid_name,
+                src_cid_number=src_cid_number,
+                dest_cid_name=dest_cid_name,
+                dest_cid_number=dest_cid_number,
+                auto_answer=auto_answer,
+                hotline=hotline,
+                customer_id=customer_id,
+                timeout=timeout,
+            )
+        )
+
+    def call_nowait(
+        self,
+        *,
+        ext: str,
+        phone: str,
+        src_cid_name: str | None = None,
+        src_cid_number: str | None = None,
+        dest_cid_name: str | None = None,
+        dest_cid_number: str | None = None,
+        auto_answer: bool | None = None,
+        hotline: str | None = None,
+        customer_id: str | None = None,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Click2CallResult]:
+        """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.click2call.call_nowait(
+                ext=ext,
+                phone=phone,
+                src_cid_name=src_cid_name,
+                src_cid_number=src_cid_number,
+                dest_cid_name=dest_cid_name,
+                dest_cid_number=dest_cid_number,
+                auto_answer=auto_answer,
+                hotline=hotline,
+                customer_id=customer_id,
+                timeout=timeout,
+            )
+        )
+
+    def call_customer(
+        self, *, customer_id: str, mobile: str, agent: str, timeout: Timeout | None = None
+    ) -> RawResponse[Click2CallResult]:
+        """``POST /v2/click2call``: call ``customer_id`` on ``mobile`` from extension ``agent``."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.click2call.call_customer(
+                customer_id=customer_id, mobile=mobile, agent=agent, timeout=timeout
+            )
+        )
+
+
+class RawCalls:
+    """``AsyncCalls`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def list(self, *, timeout: Timeout | None = None) -> RawResponse[LiveCallList]:
+        """``GET /v2/call``: the calls in progress right now."""
+        return self._client.call(lambda _api: _api.with_raw_response.calls.list(timeout=timeout))
+
+    def transfer(
+        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+    ) -> RawResponse[CallControlResult]:
+        """``POST /v2/call/<call_id>/transfer``: hand the call to extension ``ext``."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.calls.transfer(call_id, ext=ext, timeout=timeout)
+        )
+
+    def listen(
+        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+    ) -> RawResponse[CallControlResult]:
+        """``POST /v2/call/<call_id>/listen``: extension ``ext`` listens in silently."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.calls.listen(call_id, ext=ext, timeout=timeout)
+        )
+
+    def whisper(
+        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+    ) -> RawResponse[CallControlResult]:
+        """``POST /v2/call/<call_id>/whisper``: ``ext`` coaches the agent, unheard by the caller."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.calls.whisper(call_id, ext=ext, timeout=timeout)
+        )
+
+    def barge(
+        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+    ) -> RawResponse[CallControlResult]:
+        """``POST /v2/call/<call_id>/barge``: ``ext`` joins a three-way call."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.calls.barge(call_id, ext=ext, timeout=timeout)
+        )
+
+
+class RawAutodialer:
+    """``AsyncAutodialer`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def import_queue(
+        self,
+        *,
+        campaign_id: str,
+        queue_code: str,
+        precall_ratio: int | str,
+        max_recall_count: int | str,
+        queue_agents: str | int,
+        customers: Sequence[AutodialerCustomer | Mapping[str, Any]],
+        timeout: Timeout | None = None,
+    ) -> RawResponse[AutodialerResult]:
+        """``POST /v2/autodialer/queue``: load customers into a queue (not retried once sent)."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.autodialer.import_queue(
+                campaign_id=campaign_id,
+                queue_code=queue_code,
+                precall_ratio=precall_ratio,
+                max_recall_count=max_recall_count,
+                queue_agents=queue_agents,
+                customers=customers,
+                timeout=timeout,
+            )
+        )
+
+    def stop(
+        self, queue_code: str, *, timeout: Timeout | None = None
+    ) -> RawResponse[AutodialerResult]:
+        """``POST /v2/autodialer/queue/stop``: pause a running queue."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.autodialer.stop(queue_code, timeout=timeout)
+        )
+
+    def start(
+        self, queue_code: str, *, timeout: Timeout | None = None
+    ) -> RawResponse[AutodialerResult]:
+        """``POST /v2/autodialer/queue/start``: resume a paused queue."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.autodialer.start(queue_code, timeout=timeout)
+        )
+
+    def delete(
+        self, queue_code: str, *, timeout: Timeout | None = None
+    ) -> RawResponse[AutodialerResult]:
+        """``POST /v2/autodialer/queue/delete``: withdraw a (stopped) queue."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.autodialer.delete(queue_code, timeout=timeout)
+        )
+
+
+class RawAutocall:
+    """``AsyncAutocall`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def import_queue(
+        self,
+        *,
+        queue_code: str,
+        template: str,
+        customers: Sequence[AutocallCustomer | Mapping[str, Any]],
+        concurrent_call: int | None = None,
+        max_recall_count: int | None = None,
+        min_recall_duration: int | None = None,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[AutocallImportResult]:
+        """``POST /v2/autocall/queue``: load customers; ``data.success``/``data.fail`` list ids."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.autocall.import_queue(
+                queue_code=queue_code,
+                template=template,
+                customers=customers,
+                concurrent_call=concurrent_call,
+                max_recall_count=max_recall_count,
+                min_recall_duration=min_recall_duration,
+                timeout=timeout,
+            )
+        )
+
+    def dnc(
+        self, queue_code: str, *, customer_ids: Sequence[str], timeout: Timeout | None = None
+    ) -> RawResponse[AutocallResult]:
+        """``POST /v2/autocall/queue/dnc``: do not call these customers (if not dialled yet)."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.autocall.dnc(
+                queue_code, customer_ids=customer_ids, timeout=timeout
+            )
+        )
+
+    def stop(
+        self, queue_code: str, *, timeout: Timeout | None = None
+    ) -> RawResponse[AutocallResult]:
+        """``POST /v2/autocall/queue/stop``: pause a running queue."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.autocall.stop(queue_code, timeout=timeout)
+        )
+
+    def start(
+        self, queue_code: str, *, timeout: Timeout | None = None
+    ) -> RawResponse[AutocallResult]:
+        """``POST /v2/autocall/queue/start``: resume a paused queue."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.autocall.start(queue_code, timeout=timeout)
+        )
+
+    def delete(
+        self, queue_code: str, *, timeout: Timeout | None = None
+    ) -> RawResponse[AutocallResult]:
+        """``POST /v2/autocall/queue/delete``: withdraw a (stopped) queue."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.autocall.delete(queue_code, timeout=timeout)
+        )
+
+
+class RawUsers:
+    """``AsyncUsers`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def status(self, user_id: str, *, timeout: Timeout | None = None) -> RawResponse[UserStatus]:
+        """``GET /v2/user/<user_id>/status``; ``user_id`` is the username or the uuid."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.users.status(user_id, timeout=timeout)
+        )
+
+
+class RawCustomers:
+    """``AsyncCustomers`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    def list(
+        self,
+        *,
+        campaign_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[Page[Customer]]:
+        """``GET /v2/customer``: one page (``.items``, ``.total``)."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.customers.list(
+                campaign_id=campaign_id, limit=limit, offset=offset, timeout=timeout
+            )
+        )
+
+    def get(self, customer_id: str, *, timeout: Timeout | None = None) -> RawResponse[Customer]:
+        """``GET /v2/customer/<customer_id>``; unknown → ``NotFoundError``."""
+        return self._client.call(
+            lambda _api: _api.with_raw_response.customers.get(customer_id, timeout=timeout)
+        )
+
+    def create(
+        self,
+        *,
+        campaign_id: str,
+        customer_code: str,
+        phone_number: str,
+        contract_number: str,
+        customer_name: str | None = None,
+        after_day: int | None = None,
+        timeout: Timeout | None = None,
+    ) -> RawResponse[CustomerCreated]:
+        """``POST /v2/customer``: autodialed ``after_day`` days later (7 by default).
+
+        Not retried once the request may have reached the server (it would
+        create a duplicate).
+        """
+        return self._client.call(
+            lambda _api: _api.with_raw_response.customers.create(
+                campaign_id=campaign_id,
+                customer_code=customer_code,
+                phone_number=phone_number,
+                contract_number=contract_number,
+                customer_name=customer_name,
+                after_day=after_day,
+                timeout=timeout,
+            )
+        )
+
+
+class RawTel4vnClient:
+    """``AsyncTel4vnClient`` with each call returning a ``RawResponse``."""
+
+    __slots__ = ("__dict__", "_client")
+
+    def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
+        """Share the sync client's bridge handle."""
+        self._client = client
+
+    @cached_property
+    def auth(self) -> RawAuth:
+        """Login and access tokens."""
+        return RawAuth(self._client)
+
+    @cached_property
+    def events(self) -> RawEvents:
+        """Event-hook (webhook) subscriptions."""
+        return RawEvents(self._client)
+
+    @cached_property
+    def cdrs(self) -> RawCdrs:
+        """Call detail records."""
+        return RawCdrs(self._client)
+
+    @cached_property
+    def click2call(self) -> RawClick2Call:
+        """Click-to-call."""
+        return RawClick2Call(self._client)
+
+    @cached_property
+    def calls(self) -> RawCalls:
+        """Live calls and call control (transfer, listen, whisper, barge)."""
+        return RawCalls(self._client)
+
+    @cached_property
+    def autodialer(self) -> RawAutodialer:
+        """Predictive autodialer queues."""
+        return RawAutodialer(self._client)
+
+    @cached_property
+    def autocall(self) -> RawAutocall:
+        """IVR autocall queues and do-not-call lists."""
+        return RawAutocall(self._client)
+
+    @cached_property
+    def users(self) -> RawUsers:
+        """Agent status."""
+        return RawUsers(self._client)
+
+    @cached_property
+    def customers(self) -> RawCustomers:
+        """Customers uploaded for autodialing."""
+        return RawCustomers(self._client)

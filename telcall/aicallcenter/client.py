@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
@@ -19,11 +19,15 @@ from .._core.errors import (
     ProviderError,
     error_for_status,
 )
+from .._core.hooks import Hooks
 from .._core.records import DEFAULT_TZ
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import TokenResponse
 from .resources.campaigns import AsyncCampaigns
 from .resources.users import AsyncUsers
+
+if TYPE_CHECKING:
+    from .._raw.aicallcenter import AsyncRawAICallCenterClient
 
 __all__ = ("DEFAULT_BASE_URL", "AsyncAICallCenterClient")
 
@@ -62,6 +66,7 @@ class AsyncAICallCenterClient(AsyncBaseClient):
     (default 64 MiB); after a failed token fetch its error is repeated to
     callers for ``token_cooldown`` seconds (default 1) before the next fetch.
     Redirects are never followed: a 3xx raises :class:`~telcall.errors.RedirectError`.
+    ``hooks`` (:class:`~telcall.Hooks`) observe every attempt and retry through redacted views.
 
     ``status: 0`` answers raise even with HTTP 200, by ``code``: "401"
     :class:`~telcall.errors.AuthenticationError`, "400"
@@ -90,6 +95,7 @@ class AsyncAICallCenterClient(AsyncBaseClient):
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        hooks: Hooks | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -103,6 +109,7 @@ class AsyncAICallCenterClient(AsyncBaseClient):
             pool_limit=pool_limit,
             max_response_bytes=max_response_bytes,
             token_cooldown=token_cooldown,
+            hooks=hooks,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:
@@ -161,3 +168,14 @@ class AsyncAICallCenterClient(AsyncBaseClient):
     def users(self) -> AsyncUsers:
         """The account's own call log (``users.calls``)."""
         return AsyncUsers(self)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRawAICallCenterClient:
+        """The same resources, each call returning a ``RawResponse`` (status, headers, ...).
+
+        ``(await client.with_raw_response.<resource>.<method>(...)).parse()`` is the plain
+        call's result. Listings (``pages``/``iterate``) are not mirrored: use hooks for pages.
+        """
+        from .._raw.aicallcenter import AsyncRawAICallCenterClient
+
+        return AsyncRawAICallCenterClient(self)

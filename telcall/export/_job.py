@@ -16,7 +16,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, Literal
 import anyio
 import msgspec
 
+from .._core import otel
 from .._core.errors import (
     AuthenticationError,
     NotFoundError,
@@ -302,6 +303,28 @@ async def arun_window(
     )
 
 
+def _traced(run: Callable[..., Awaitable[WindowResult]]) -> Callable[..., Awaitable[WindowResult]]:
+    """Run each window in a ``telcall.export.window`` span (free without an OTel SDK)."""
+
+    @functools.wraps(run)
+    async def traced(spec: WindowSpec, **kwargs: Any) -> WindowResult:
+        attributes = {
+            "telcall.provider": spec.connection.provider,
+            "telcall.export.path": spec.path,
+            "telcall.export.start": spec.start.isoformat(),
+            "telcall.export.end": spec.end.isoformat(),
+        }
+        with otel.span("telcall.export.window", attributes) as span:
+            result = await run(spec, **kwargs)
+            if span is not None:
+                span.set_attribute("telcall.export.records", result.records)
+                span.set_attribute("telcall.export.skipped", result.skipped)
+            return result
+
+    return traced
+
+
+@_traced
 async def _run_window(
     spec: WindowSpec,
     *,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import tzinfo
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
@@ -19,11 +19,15 @@ from .._core.errors import (
     ProviderError,
     error_for_status,
 )
+from .._core.hooks import Hooks
 from .._core.records import DEFAULT_TZ
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import SUCCESS, Envelope, TokenPayload
 from .resources.call_history import AsyncCallHistory
 from .resources.contacts import AsyncContacts
+
+if TYPE_CHECKING:
+    from .._raw.omicall import AsyncRawOmicallClient
 
 __all__ = ("TOKEN_LIFETIME", "AsyncOmicallClient")
 
@@ -54,6 +58,7 @@ class AsyncOmicallClient(AsyncBaseClient):
     (default 64 MiB); after a failed token fetch its error is repeated to
     callers for ``token_cooldown`` seconds (default 1) before the next fetch.
     Redirects are never followed: a 3xx raises :class:`~telcall.errors.RedirectError`.
+    ``hooks`` (:class:`~telcall.Hooks`) observe every attempt and retry through redacted views.
 
     ``status_code: -9999`` answers (any ``status_code`` but 9999) raise even with HTTP 200:
     :class:`~telcall.errors.AuthenticationError` for a refused key or token,
@@ -79,6 +84,7 @@ class AsyncOmicallClient(AsyncBaseClient):
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        hooks: Hooks | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -92,6 +98,7 @@ class AsyncOmicallClient(AsyncBaseClient):
             pool_limit=pool_limit,
             max_response_bytes=max_response_bytes,
             token_cooldown=token_cooldown,
+            hooks=hooks,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:
@@ -141,3 +148,14 @@ class AsyncOmicallClient(AsyncBaseClient):
     def call_history(self) -> AsyncCallHistory:
         """Call history (``/api/call_transaction/list``), split into 30-day windows."""
         return AsyncCallHistory(self)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRawOmicallClient:
+        """The same resources, each call returning a ``RawResponse`` (status, headers, ...).
+
+        ``(await client.with_raw_response.<resource>.<method>(...)).parse()`` is the plain
+        call's result. Listings (``pages``/``iterate``) are not mirrored: use hooks for pages.
+        """
+        from .._raw.omicall import AsyncRawOmicallClient
+
+        return AsyncRawOmicallClient(self)

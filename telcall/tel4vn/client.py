@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
@@ -18,6 +18,7 @@ from .._core.errors import (
     ValidationError,
     error_for_status,
 )
+from .._core.hooks import Hooks
 from .._core.records import DEFAULT_TZ
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import CdrMapping, TokenResponse
@@ -30,6 +31,9 @@ from .resources.click2call import AsyncClick2Call
 from .resources.customers import AsyncCustomers
 from .resources.events import AsyncEvents
 from .resources.users import AsyncUsers
+
+if TYPE_CHECKING:
+    from .._raw.tel4vn import AsyncRawTel4vnClient
 
 __all__ = ("AsyncTel4vnClient",)
 
@@ -65,6 +69,7 @@ class AsyncTel4vnClient(AsyncBaseClient):
     (default 64 MiB); after a failed token fetch its error is repeated to
     callers for ``token_cooldown`` seconds (default 1) before the next fetch.
     Redirects are never followed: a 3xx raises :class:`~telcall.errors.RedirectError`.
+    ``hooks`` (:class:`~telcall.Hooks`) observe every attempt and retry through redacted views.
     """
 
     provider = "tel4vn"
@@ -84,6 +89,7 @@ class AsyncTel4vnClient(AsyncBaseClient):
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        hooks: Hooks | None = None,
         cdr_mapping: CdrMapping = "auto",
     ) -> None:
         if cdr_mapping not in ("auto", "default", "flex"):
@@ -101,6 +107,7 @@ class AsyncTel4vnClient(AsyncBaseClient):
             pool_limit=pool_limit,
             max_response_bytes=max_response_bytes,
             token_cooldown=token_cooldown,
+            hooks=hooks,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:
@@ -188,3 +195,14 @@ class AsyncTel4vnClient(AsyncBaseClient):
     def customers(self) -> AsyncCustomers:
         """Customers uploaded for autodialing."""
         return AsyncCustomers(self)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRawTel4vnClient:
+        """The same resources, each call returning a ``RawResponse`` (status, headers, ...).
+
+        ``(await client.with_raw_response.<resource>.<method>(...)).parse()`` is the plain
+        call's result. Listings (``pages``/``iterate``) are not mirrored: use hooks for pages.
+        """
+        from .._raw.tel4vn import AsyncRawTel4vnClient
+
+        return AsyncRawTel4vnClient(self)

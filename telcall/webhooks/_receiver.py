@@ -22,6 +22,7 @@ import anyio
 import msgspec
 from aiohttp import web
 
+from telcall._core import otel
 from telcall._core.errors import ValidationError
 from telcall.tel4vn.events import Event, parse_event
 from telcall.webhooks._context import ATTEMPT_HEADER, DeliveryContext, EventCallback, parse_attempt
@@ -519,6 +520,18 @@ class WebhookReceiver:
         return MappingProxyType(kept)
 
     async def _dispatch(self, event: Event, context: DeliveryContext | None) -> _Reply:
+        call_id, state = event.dedupe_key
+        attributes = {"telcall.provider": "tel4vn", "telcall.webhook.state": state}
+        # One span per delivery (free without an OTel SDK); call ids are not secrets.
+        with otel.span(
+            "telcall.webhook.delivery", {**attributes, "telcall.call_id": call_id}
+        ) as span:
+            reply = await self._dispatch_once(event, context)
+            if span is not None:
+                span.set_attribute("http.response.status_code", reply.status)
+            return reply
+
+    async def _dispatch_once(self, event: Event, context: DeliveryContext | None) -> _Reply:
         if self._closing:
             return _SHUTTING_DOWN
         call_id, state = event.dedupe_key

@@ -113,7 +113,7 @@ class Endpoint:
 def endpoints(provider: str, client_cls: type) -> list[Endpoint]:
     """Every public method reachable from ``client_cls`` through its resources, in name order."""
     found = [
-        *_methods(provider, client_cls, "", skip=frozenset({"aclose", "close"})),
+        *_methods(provider, client_cls, "", skip=frozenset({"aclose", "close", "with_options"})),
         *_resources(provider, client_cls, ""),
     ]
     return sorted(found, key=lambda e: e.path)
@@ -121,7 +121,8 @@ def endpoints(provider: str, client_cls: type) -> list[Endpoint]:
 
 def _resources(provider: str, cls: type, prefix: str) -> Iterator[Endpoint]:
     for name, attr in _public(cls):
-        if isinstance(attr, cached_property):
+        # The raw-response twins call the same methods; they are not endpoints of their own.
+        if isinstance(attr, cached_property) and name != "with_raw_response":
             resource = typing.get_type_hints(attr.func)["return"]
             yield from _methods(provider, resource, f"{prefix}{name}.")
             yield from _resources(provider, resource, f"{prefix}{name}.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..._core.observe import instrument_resource
 from ..._core.validation import check_public_methods
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ class AsyncResource:
         super().__init_subclass__(**kwargs)
         # Every public method refuses arguments that do not match its annotations.
         check_public_methods(cls)
+        # Each public method runs as one observed operation (spans, hooks, raw responses).
+        instrument_resource(cls)
 
     def __init__(self, client: AsyncOmicallClient) -> None:
         self._client = client
