@@ -41,7 +41,16 @@ from .errors import (
 )
 from .redaction import Redactor, mask, redact_url, secret_values
 from .retry import RetryPolicy, parse_retry_after
-from .settings import check_base_url, check_count, check_credential, check_seconds, check_tz
+from .settings import (
+    SslSetting,
+    check_base_url,
+    check_count,
+    check_credential,
+    check_seconds,
+    check_ssl,
+    check_tz,
+    resolve_proxy,
+)
 from .transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
     Deadline,
@@ -158,6 +167,9 @@ class AsyncBaseClient:
         pool_limit: int,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        proxy: str | None = None,
+        ssl: SslSetting = True,
+        trust_env: bool = True,
     ) -> None:
         prefix = self.env_prefix
         url_env, secret_env, token_env = (
@@ -196,6 +208,9 @@ class AsyncBaseClient:
                 f"(or set {secret_env} / {token_env})"
             )
         self._secret = secret
+        if not isinstance(trust_env, bool):
+            raise ValidationError(f"trust_env must be a bool, got {type(trust_env).__name__}")
+        proxy_setting = resolve_proxy(base_url, proxy, trust_env=trust_env)
         self._transport = Transport(
             provider=self.provider,
             base_url=base_url,
@@ -205,6 +220,8 @@ class AsyncBaseClient:
             session=session,
             max_response_bytes=max_response_bytes,
             redactor=Redactor((secret, token)),
+            proxy=proxy_setting,
+            ssl=check_ssl(ssl),
         )
 
     async def _new_token(self) -> tuple[str, float | None]:

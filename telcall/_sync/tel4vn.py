@@ -13,6 +13,7 @@ from typing import Any, Literal, Self
 from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
 from telcall._core.pagination import Page
 from telcall._core.records import DEFAULT_TZ
+from telcall._core.settings import SslSetting
 from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
 from telcall._sync._bridge import ClientHandle, SyncIterator
 from telcall.tel4vn.client import AsyncTel4vnClient
@@ -73,6 +74,9 @@ class Tel4vnClient:
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        proxy: str | None = None,
+        ssl: SslSetting = True,
+        trust_env: bool = True,
         cdr_mapping: CdrMapping = "auto",
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
@@ -88,6 +92,9 @@ class Tel4vnClient:
                 pool_limit=pool_limit,
                 max_response_bytes=max_response_bytes,
                 token_cooldown=token_cooldown,
+                proxy=proxy,
+                ssl=ssl,
+                trust_env=trust_env,
                 cdr_mapping=cdr_mapping,
             )
         )

@@ -20,6 +20,7 @@ from .._core.errors import (
     error_for_status,
 )
 from .._core.records import DEFAULT_TZ
+from .._core.settings import SslSetting
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import TokenResponse
 from .resources.campaigns import AsyncCampaigns
@@ -68,6 +69,11 @@ class AsyncAICallCenterClient(AsyncBaseClient):
     :class:`~telcall.errors.BadRequestError`, "01"
     :class:`~telcall.errors.NotFoundError` (unknown campaign), "03" (campaign
     stopped) and others :class:`~telcall.errors.ProviderError`.
+
+    Requests go through ``proxy`` (``http://[user:password@]host:port``) if given, else
+    through ``HTTPS_PROXY``/``HTTP_PROXY`` unless ``NO_PROXY`` names the host or the host
+    is loopback; ``trust_env=False`` ignores the environment. ``ssl`` is an
+    ``ssl.SSLContext``, a CA bundle path (file or directory), or ``False`` (no checks).
     """
 
     provider = "aicallcenter"
@@ -90,6 +96,9 @@ class AsyncAICallCenterClient(AsyncBaseClient):
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        proxy: str | None = None,
+        ssl: SslSetting = True,
+        trust_env: bool = True,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -103,6 +112,9 @@ class AsyncAICallCenterClient(AsyncBaseClient):
             pool_limit=pool_limit,
             max_response_bytes=max_response_bytes,
             token_cooldown=token_cooldown,
+            proxy=proxy,
+            ssl=ssl,
+            trust_env=trust_env,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:

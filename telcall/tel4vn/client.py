@@ -19,6 +19,7 @@ from .._core.errors import (
     error_for_status,
 )
 from .._core.records import DEFAULT_TZ
+from .._core.settings import SslSetting
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import CdrMapping, TokenResponse
 from .resources.auth import AsyncAuth
@@ -65,6 +66,11 @@ class AsyncTel4vnClient(AsyncBaseClient):
     (default 64 MiB); after a failed token fetch its error is repeated to
     callers for ``token_cooldown`` seconds (default 1) before the next fetch.
     Redirects are never followed: a 3xx raises :class:`~telcall.errors.RedirectError`.
+
+    Requests go through ``proxy`` (``http://[user:password@]host:port``) if given, else
+    through ``HTTPS_PROXY``/``HTTP_PROXY`` unless ``NO_PROXY`` names the host or the host
+    is loopback; ``trust_env=False`` ignores the environment. ``ssl`` is an
+    ``ssl.SSLContext``, a CA bundle path (file or directory), or ``False`` (no checks).
     """
 
     provider = "tel4vn"
@@ -84,6 +90,9 @@ class AsyncTel4vnClient(AsyncBaseClient):
         pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
+        proxy: str | None = None,
+        ssl: SslSetting = True,
+        trust_env: bool = True,
         cdr_mapping: CdrMapping = "auto",
     ) -> None:
         if cdr_mapping not in ("auto", "default", "flex"):
@@ -101,6 +110,9 @@ class AsyncTel4vnClient(AsyncBaseClient):
             pool_limit=pool_limit,
             max_response_bytes=max_response_bytes,
             token_cooldown=token_cooldown,
+            proxy=proxy,
+            ssl=ssl,
+            trust_env=trust_env,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:
