@@ -179,11 +179,14 @@ class AsyncBaseClient:
         )
         # Name the environment variable in messages only when the value came from it.
         url_from = url_env if base_url is None and os.environ.get(url_env) else None
-        secret_from = secret_env if secret is None else None
-        token_from = token_env if token is None else None
+        # Credentials override the environment as a set: an explicit api key must not lose
+        # to a token left in the environment (the client prefers a token).
+        from_env = not (secret or token)
+        secret_from = secret_env if from_env else None
+        token_from = token_env if from_env else None
         base_url = env_or(base_url, url_env) or self.default_base_url
-        secret = env_or(secret, secret_env)
-        token = env_or(token, token_env)
+        if from_env:
+            secret, token = os.environ.get(secret_env), os.environ.get(token_env)
         if not base_url:
             raise ValidationError(f"base_url is required (or set {url_env})")
         base_url = check_base_url(base_url, url_from)
