@@ -11,6 +11,7 @@ import pytest
 
 from telcall.cli import build_parser
 from telcall.cli._cdrs import CDR_COLUMNS
+from telcall.cli._common import connect
 from telcall.cli._export import _Plain, _progress, parse_lookback
 from telcall.cli._ui import Ui
 from telcall.export import ExportProgress
@@ -258,3 +259,14 @@ async def test_token_flag_beats_api_key_in_environment(tel4vn_simulator):
     result = await run_cli("cdrs", "list", "--limit", "1", "--json", "--token", token, env=env)
     assert (result.code, result.err) == (0, "")
     assert tel4vn_simulator.count(path="/v2/auth/token") == 1
+
+
+def test_proxy_flag_reaches_the_client(monkeypatch):
+    """--proxy goes to the client: the transport uses it, credentials split off."""
+    monkeypatch.delenv("TELCALL_TEL4VN_API_KEY", raising=False)
+    args = build_parser().parse_args(
+        ["cdrs", "list", "--base-url", "http://pbx.test", "--token", "t",
+         "--proxy", "http://agent:pw@127.0.0.1:3128"]
+    )  # fmt: skip
+    client = connect(args)
+    assert client._transport._proxy == "http://127.0.0.1:3128"
