@@ -132,6 +132,20 @@ def test_lookback_zero_is_accepted():
     assert timedelta(0) == args.lookback == parse_lookback("0s")
 
 
+async def test_since_last_with_lookback_zero(tel4vn_simulator, tmp_path):
+    """--since last --lookback 0 continues exactly at the checkpoint: only new windows."""
+    env = sim_env(tel4vn_simulator)
+    base = ("export", "cdrs", "--out", str(tmp_path), "--window", "6h", "--json")
+    first = await run_cli(*base, "--since", "2026-11-01", "--until", "2026-11-04", env=env)
+    assert first.code == 0, first.err
+    second = await run_cli(
+        *base, "--since", "last", "--lookback", "0", "--until", "2026-11-08", env=env
+    )
+    assert second.code == 0, second.err
+    summary = msgspec.json.decode(second.out)
+    assert (summary["windows_planned"], summary["windows_done"]) == (16, 16)
+
+
 async def test_parquet_without_pyarrow_is_a_usage_hint(tmp_path):
     """--format parquet without pyarrow: install hint, exit 2, before any connection."""
     blocker = tmp_path / "site" / "pyarrow"
