@@ -51,7 +51,16 @@ from .options import check_extras
 from .raw import record_response
 from .redaction import Redactor, mask, redact_url, secret_values
 from .retry import RetryPolicy, parse_retry_after
-from .settings import check_base_url, check_count, check_credential, check_seconds, check_tz
+from .settings import (
+    SslSetting,
+    check_base_url,
+    check_count,
+    check_credential,
+    check_seconds,
+    check_ssl,
+    check_tz,
+    resolve_proxy,
+)
 from .transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
     Deadline,
@@ -169,6 +178,9 @@ class AsyncBaseClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
         hooks: Hooks | None = None,
+        proxy: str | None = None,
+        ssl: SslSetting = True,
+        trust_env: bool = True,
     ) -> None:
         prefix = self.env_prefix
         url_env, secret_env, token_env = (
@@ -178,11 +190,14 @@ class AsyncBaseClient:
         )
         # Name the environment variable in messages only when the value came from it.
         url_from = url_env if base_url is None and os.environ.get(url_env) else None
-        secret_from = secret_env if secret is None else None
-        token_from = token_env if token is None else None
+        # Credentials override the environment as a set: an explicit api key must not lose
+        # to a token left in the environment (the client prefers a token).
+        from_env = not (secret or token)
+        secret_from = secret_env if from_env else None
+        token_from = token_env if from_env else None
         base_url = env_or(base_url, url_env) or self.default_base_url
-        secret = env_or(secret, secret_env)
-        token = env_or(token, token_env)
+        if from_env:
+            secret, token = os.environ.get(secret_env), os.environ.get(token_env)
         if not base_url:
             raise ValidationError(f"base_url is required (or set {url_env})")
         base_url = check_base_url(base_url, url_from)
@@ -209,6 +224,9 @@ class AsyncBaseClient:
                 f"(or set {secret_env} / {token_env})"
             )
         self._secret = secret
+        if not isinstance(trust_env, bool):
+            raise ValidationError(f"trust_env must be a bool, got {type(trust_env).__name__}")
+        proxy_setting = resolve_proxy(base_url, proxy, trust_env=trust_env)
         self._transport = Transport(
             provider=self.provider,
             base_url=base_url,
@@ -218,6 +236,8 @@ class AsyncBaseClient:
             session=session,
             max_response_bytes=max_response_bytes,
             redactor=Redactor((secret, token)),
+            proxy=proxy_setting,
+            ssl=check_ssl(ssl),
         )
 
     def with_options(

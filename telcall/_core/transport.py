@@ -17,11 +17,13 @@ client on top of it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import logging
 import math
 import platform
 from collections.abc import Mapping
+from ssl import SSLContext
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -45,6 +47,7 @@ from .observe import failure_reason
 from .options import Extras
 from .redaction import Redactor, redact_url
 from .retry import RetryPolicy, parse_retry_after
+from .settings import Proxy
 
 if TYPE_CHECKING:
     from .observe import Observer
@@ -270,6 +273,8 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         redactor: Redactor | None = None,
+        proxy: Proxy | None = None,
+        ssl: SSLContext | bool = True,
     ) -> None:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
@@ -286,6 +291,27 @@ class Transport:
         self.extras = Extras()
         #: Whether this transport is a view made by :meth:`derive` (it closes nothing).
         self.derived = False
+        # Resolved once by the client (from ``proxy=`` or the environment): this transport
+        # talks to one origin, so there is nothing to look up per request. Both apply per
+        # request, so they hold for a caller's session too.
+        self._proxy: str | None = None
+        # aiohttp sends proxy_headers on a CONNECT only; a plain-HTTP request through the
+        # proxy carries Proxy-Authorization among its own headers.
+        self._proxy_headers: dict[str, str] | None = None
+        self._request_proxy_headers: dict[str, str] = {}
+        if proxy is not None:
+            self._proxy = proxy.url
+            if proxy.username is not None:
+                userinfo = f"{proxy.username}:{proxy.password or ''}".encode()
+                basic = base64.b64encode(userinfo).decode("ascii")
+                # Proxy credentials are secrets like the API key: scrubbed by value.
+                self.redactor.add(proxy.password, basic)
+                auth = {"Proxy-Authorization": f"Basic {basic}"}
+                if self.base_url.startswith("https://"):
+                    self._proxy_headers = auth
+                else:
+                    self._request_proxy_headers = auth
+        self._ssl = ssl
 
     def derive(
         self, *, timeout: Timeout | None, retry: RetryPolicy, extras: Extras | None
@@ -339,6 +365,9 @@ class Transport:
                 connector=aiohttp.TCPConnector(limit=self.pool_limit),
                 timeout=self.timeout,
                 headers=self._headers,
+                # The client resolved the proxy environment already; netrc is not read, as
+                # credentials come from the constructor only.
+                trust_env=False,
             )
         return pool.session
 
@@ -436,7 +465,7 @@ class Transport:
             headers = {**extras.headers, **(headers or {})}
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         data = None if json is None else _json_encode(json)
-        req_headers = dict(headers or {})
+        req_headers = {**self._request_proxy_headers, **(headers or {})}
         if data is not None:
             req_headers["Content-Type"] = "application/json"
         return _Request(
@@ -483,6 +512,9 @@ class Transport:
                 timeout=timeout,
                 # Following would replay a body carrying a token to wherever Location points.
                 allow_redirects=False,
+                proxy=self._proxy,
+                proxy_headers=self._proxy_headers,
+                ssl=self._ssl,
             ) as resp:
                 content = await self._read(resp, request)
                 response = Response(

@@ -15,6 +15,7 @@ from telcall._core.hooks import Hooks
 from telcall._core.pagination import Page
 from telcall._core.raw import RawResponse
 from telcall._core.records import DEFAULT_TZ
+from telcall._core.settings import SslSetting
 from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
 from telcall._core.validation import DateLike
 from telcall._sync._bridge import ClientHandle, SyncIterator
@@ -87,6 +88,9 @@ class Tel4vnClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
         hooks: Hooks | None = None,
+        proxy: str | None = None,
+        ssl: SslSetting = True,
+        trust_env: bool = True,
         cdr_mapping: CdrMapping = "auto",
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
@@ -103,6 +107,9 @@ class Tel4vnClient:
                 max_response_bytes=max_response_bytes,
                 token_cooldown=token_cooldown,
                 hooks=hooks,
+                proxy=proxy,
+                ssl=ssl,
+                trust_env=trust_env,
                 cdr_mapping=cdr_mapping,
             )
         )

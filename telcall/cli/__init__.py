@@ -11,7 +11,6 @@ they are meant to stop), 141 when the reader of stdout went away (``| head``).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import importlib
 import os
@@ -30,7 +29,9 @@ from ._common import (
     Command,
     Handler,
     Parser,
+    TopHelpFormatter,
     enable_debug_logging,
+    environment_help,
 )
 
 __all__ = ("COMMANDS", "main")
@@ -47,11 +48,9 @@ COMMANDS: tuple[str, ...] = (
 # What a shell reports for a process killed by SIGPIPE (128 + 13).
 _EXIT_BROKEN_PIPE = 141
 
-_EPILOG = """\
-environment:
-  TELCALL_TEL4VN_BASE_URL   PBX API address (instead of --base-url)
-  TELCALL_TEL4VN_API_KEY    TEL4VN API key (instead of --api-key)
-  TELCALL_TEL4VN_TOKEN      TEL4VN bearer token (instead of --token)
+_EPILOG = f"""\
+{environment_help()}
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY: proxies (loopback is always direct)
 
 Run 'telcall COMMAND --help' for a command's options.
 """
@@ -61,10 +60,11 @@ def build_parser() -> Parser:
     """The ``telcall`` parser with every command in :data:`COMMANDS` registered."""
     parser = Parser(
         prog="telcall",
-        description="Vietnamese call-center APIs from the command line (TEL4VN today).",
+        description="Vietnamese call-center APIs (TEL4VN, OMICall, AI Call Center) from the "
+        "command line.",
         epilog=_EPILOG,
         # Keep the epilog's table as written.
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=TopHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"telcall {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)

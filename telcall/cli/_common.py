@@ -1,4 +1,4 @@
-"""What every command module shares: the parser class, the handler contract, TEL4VN options.
+"""What every command module shares: the parser class, the handler contract, connections.
 
 A command module exposes ``register(subparsers)``. It adds its parser(s) with
 ``subparsers.add_parser(...)`` (they are :class:`Parser` instances, so they take
@@ -14,32 +14,43 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from typing import Any, NoReturn, Protocol, TypeAlias, TypeVar
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, NamedTuple, NoReturn, Protocol, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from telcall import AsyncTel4vnClient
+from telcall import AsyncAICallCenterClient, AsyncOmicallClient, AsyncTel4vnClient
+from telcall._core.client import AsyncBaseClient
 
 __all__ = (
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "PROVIDERS",
     "CliError",
     "Command",
     "Handler",
+    "HelpFormatter",
     "Parser",
+    "ProviderCli",
     "Subparsers",
-    "add_tel4vn_options",
+    "TopHelpFormatter",
+    "add_connection_options",
     "closing",
+    "connect",
     "enable_debug_logging",
+    "environment_help",
+    "format_default",
     "non_negative_int",
+    "only_for",
     "port_number",
     "positive_int",
-    "tel4vn_client",
+    "positive_seconds",
     "wait_for_stop_signal",
 )
 
@@ -71,6 +82,44 @@ class CliError(Exception):
         self.exit_code = exit_code
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Help that ends each option with its default, unless it has none or says it already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            not action.option_strings
+            or default is None
+            or isinstance(default, bool)
+            or default is argparse.SUPPRESS
+            or "default" in text
+        ):
+            return action.help
+        # argparse %-formats the help afterwards.
+        shown = format_default(default).replace("%", "%%")
+        return f"{text} (default: {shown})"
+
+
+class TopHelpFormatter(HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """:class:`HelpFormatter` that keeps the description and epilog as written."""
+
+
+def format_default(value: object) -> str:
+    """A default as people type it: ``24h`` for a timedelta, ``30`` for 30.0."""
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+        parts = []
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+            count, seconds = divmod(seconds, size)
+            if count:
+                parts.append(f"{count}{unit}")
+        return "".join(parts) or "0"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 class Parser(argparse.ArgumentParser):
     """An ``ArgumentParser`` for ``telcall`` and every command under it.
 
@@ -81,6 +130,7 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Build the parser and add ``--debug``."""
+        kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
         # SUPPRESS: a subcommand's parser must not reset a --debug given before it.
         self.add_argument(
@@ -134,10 +184,24 @@ def non_negative_int(text: str) -> int:
 
 
 def positive_int(text: str) -> int:
-    """An argparse type: an integer >= 1."""
-    value = non_negative_int(text)
+    """An argparse type: an integer >= 1 (one message for 0 and for negative numbers)."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be >= 1")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds > 0")
     return value
 
 
@@ -156,85 +220,157 @@ def _zone(name: str) -> ZoneInfo:
         raise argparse.ArgumentTypeError(f"unknown time zone {name!r}") from None
 
 
-def add_tel4vn_options(
+class ProviderCli(NamedTuple):
+    """How the CLI reaches one provider: its async client and the name people know it by."""
+
+    client: type[AsyncBaseClient]
+    label: str
+
+    @property
+    def secret_flag(self) -> str:
+        """``--api-key`` or ``--secret-key``: the flag of the provider's long-lived secret."""
+        return "--" + self.client.secret_name.replace("_", "-")
+
+    def env(self, setting: str) -> str:
+        """The environment variable of ``setting`` (``base_url``, the secret or token name)."""
+        return f"{self.client.env_prefix}_{setting.upper()}"
+
+    @property
+    def env_names(self) -> tuple[str, str, str]:
+        """The provider's address, secret and token variables."""
+        names = ("base_url", self.client.secret_name, self.client.token_name)
+        return (self.env(names[0]), self.env(names[1]), self.env(names[2]))
+
+
+#: Every provider the CLI can talk to, in ``--provider`` order (the first is the default).
+PROVIDERS: dict[str, ProviderCli] = {
+    "tel4vn": ProviderCli(AsyncTel4vnClient, "TEL4VN"),
+    "omicall": ProviderCli(AsyncOmicallClient, "OMICall"),
+    "aicallcenter": ProviderCli(AsyncAICallCenterClient, "AI Call Center"),
+}
+
+
+def environment_help(providers: Sequence[str] = tuple(PROVIDERS)) -> str:
+    """The ``environment:`` lines of a help epilog for ``providers``."""
+    lines = ["environment (flags win; the secret and the token as a set):"]
+    for name in providers:
+        spec = PROVIDERS[name]
+        lines.append(f"  {spec.label}: " + ", ".join(spec.env_names))
+    return "\n".join(lines)
+
+
+def add_connection_options(
     parser: argparse.ArgumentParser,
     *,
-    providers: Sequence[str] = ("tel4vn",),
-    description: str = (
-        "Flags win over the environment: TELCALL_TEL4VN_BASE_URL, TELCALL_TEL4VN_API_KEY, "
-        "TELCALL_TEL4VN_TOKEN. Prefer the environment for secrets: flags show in `ps`."
-    ),
+    providers: Sequence[str] = tuple(PROVIDERS),
 ) -> argparse._ArgumentGroup:
-    """Add the connection options of a TEL4VN command (``--base-url``, credentials, ...).
+    """Add ``--provider`` and the connection options of ``providers`` to ``parser``.
 
-    A command serving more ``providers`` adds their own flags to the returned group.
+    :func:`connect` builds the client from them. A command adds flags of its own to the
+    returned group.
     """
-    group = parser.add_argument_group("connection", description)
+    specs = [PROVIDERS[name] for name in providers]
+    envs = "; ".join(f"{spec.label}: {', '.join(spec.env_names)}" for spec in specs)
+    group = parser.add_argument_group(
+        "connection",
+        f"Flags win over the environment, and the secret and the token count as a set: "
+        f"either flag stops both being read from it. {envs}. "
+        "Prefer the environment for secrets: flags show in `ps`.",
+    )
     group.add_argument(
         "--provider",
         choices=providers,
         default=providers[0],
-        help="call-center provider (default: %(default)s)",
+        help="call-center provider",
     )
-    group.add_argument(
-        "--base-url", metavar="URL", help="PBX API address, e.g. https://pbx.example.vn"
-    )
-    group.add_argument("--api-key", metavar="KEY", help="API key (tokens are obtained for you)")
-    group.add_argument("--token", metavar="TOKEN", help="a ready-made bearer token")
-    group.add_argument(
-        "--mapping",
-        choices=("auto", "default", "flex"),
-        default="auto",
-        help="the account's CDR shape (default: %(default)s, detected per page)",
-    )
+    group.add_argument("--base-url", metavar="URL", help="API address, e.g. https://pbx.example.vn")
+    for flag in dict.fromkeys(spec.secret_flag for spec in specs):
+        owners = " and ".join(spec.label for spec in specs if spec.secret_flag == flag)
+        group.add_argument(
+            flag,
+            metavar="KEY",
+            help=f"{owners} {flag[2:].replace('-', ' ')} (tokens are obtained for you)",
+        )
+    group.add_argument("--token", metavar="TOKEN", help="a ready-made access token")
+    if "tel4vn" in providers:
+        group.add_argument(
+            "--mapping",
+            choices=("auto", "default", "flex"),
+            help="TEL4VN: the account's CDR shape (default: auto, detected per page)",
+        )
     group.add_argument(
         "--tz",
         type=_zone,
         default=ZoneInfo("Asia/Ho_Chi_Minh"),
         metavar="ZONE",
-        help="time zone of the PBX's naive times and of the output (default: Asia/Ho_Chi_Minh)",
+        help="time zone of the provider's naive times and of the output (default: %(default)s)",
     )
     group.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=30.0,
         metavar="SECONDS",
         help="per-request timeout (default: %(default)g)",
     )
+    group.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="HTTP(S) proxy, e.g. http://proxy:3128 (default: HTTPS_PROXY/HTTP_PROXY)",
+    )
     return group
 
 
-def tel4vn_client(args: argparse.Namespace) -> AsyncTel4vnClient:
-    """Build the client from the options of :func:`add_tel4vn_options`.
+def only_for(args: argparse.Namespace, flags: Mapping[str, Sequence[str]]) -> None:
+    """Refuse, as a usage error, a flag given for a provider it does not belong to.
 
-    A missing address or credential is a usage error (exit 2), like a missing flag.
+    ``flags`` maps a flag (``--campaign``) to the providers that take it.
     """
-    base_url = args.base_url or os.environ.get("TELCALL_TEL4VN_BASE_URL")
-    api_key = args.api_key or os.environ.get("TELCALL_TEL4VN_API_KEY")
-    token = args.token or os.environ.get("TELCALL_TEL4VN_TOKEN")
-    if not base_url:
+    provider: str = args.provider
+    for flag, owners in flags.items():
+        if getattr(args, flag[2:].replace("-", "_"), None) is not None and provider not in owners:
+            raise CliError(
+                f"{flag} is for --provider {' and '.join(owners)}, not {provider}",
+                exit_code=EXIT_USAGE,
+            )
+
+
+def connect(args: argparse.Namespace) -> Any:
+    """The client of ``--provider`` from the options of :func:`add_connection_options`.
+
+    Flags are passed as given and the client reads the rest from the environment, the
+    secret and the token as a set. A missing address or credential, or a flag of another
+    provider, is a usage error (exit 2), like a missing flag.
+    """
+    spec = PROVIDERS[args.provider]
+    secret_flags = {
+        flag: [name for name, other in PROVIDERS.items() if other.secret_flag == flag]
+        for flag in {other.secret_flag for other in PROVIDERS.values()}
+    }
+    only_for(args, {**secret_flags, "--mapping": ["tel4vn"]})
+    client = spec.client
+    url_env, secret_env, token_env = spec.env_names
+    secret = getattr(args, client.secret_name)
+    if not (args.base_url or os.environ.get(url_env) or client.default_base_url):
         raise CliError(
-            "no PBX address: pass --base-url or set TELCALL_TEL4VN_BASE_URL", exit_code=EXIT_USAGE
+            f"no {spec.label} address: pass --base-url or set {url_env}", exit_code=EXIT_USAGE
         )
-    if not (api_key or token):
+    if not (secret or args.token or os.environ.get(secret_env) or os.environ.get(token_env)):
         raise CliError(
-            "no credentials: pass --api-key or --token, "
-            "or set TELCALL_TEL4VN_API_KEY or TELCALL_TEL4VN_TOKEN",
+            f"no credentials: pass {spec.secret_flag} or --token, "
+            f"or set {secret_env} or {token_env}",
             exit_code=EXIT_USAGE,
         )
-    if args.api_key and not args.token:
-        # The client prefers a token to an api key; an explicit --api-key must beat
-        # a TELCALL_TEL4VN_TOKEN left in the environment.
-        token = None
-    return AsyncTel4vnClient(
-        base_url=base_url,
-        # "" rather than None: None would let the client read the environment again.
-        api_key=api_key or "",
-        token=token or "",
-        timeout=args.timeout,
-        tz=args.tz,
-        cdr_mapping=args.mapping,
-    )
+    options: dict[str, Any] = {
+        "base_url": args.base_url,
+        client.secret_name: secret,
+        client.token_name: args.token,
+        "timeout": args.timeout,
+        "tz": args.tz,
+        "proxy": args.proxy,
+    }
+    if args.provider == "tel4vn":
+        options["cdr_mapping"] = args.mapping or "auto"
+    return client(**options)
 
 
 @contextlib.asynccontextmanager

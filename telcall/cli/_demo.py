@@ -148,11 +148,8 @@ async def _run(args: argparse.Namespace) -> int:
             f"from {start:%Y-%m-%d} to {end:%Y-%m-%d} (seed {args.seed})"
         )
         tally = Tally()
-        # token="": a TELCALL_TEL4VN_TOKEN in the environment would otherwise win over
-        # the simulator's api key.
-        async with AsyncTel4vnClient(
-            base_url=sim.base_url, api_key=sim.api_key, token=""
-        ) as client:
+        # The explicit key keeps a TELCALL_TEL4VN_TOKEN in the environment out (as a set).
+        async with AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key) as client:
             expected = len(sim.store)
             with ui.progress("Downloading CDRs", unit="CDRs") as progress:
                 began = time.perf_counter()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
+import importlib
 import re
 import sys
 import time
@@ -15,7 +15,6 @@ from typing import Any, TextIO
 
 import msgspec
 
-from telcall import AsyncAICallCenterClient, AsyncOmicallClient
 from telcall.export import AICallCenterSource, ExportProgress, ExportSummary, export_cdrs
 
 from ._common import (
@@ -23,43 +22,44 @@ from ._common import (
     EXIT_USAGE,
     CliError,
     Subparsers,
-    add_tel4vn_options,
+    add_connection_options,
+    connect,
+    only_for,
     positive_int,
-    tel4vn_client,
 )
 from ._ui import Column, Ui, format_duration, rich_installed
 
-__all__ = ("PROVIDERS", "parse_duration", "register")
-
-PROVIDERS = ("tel4vn", "omicall", "aicallcenter")
-
-_CONNECTION = (
-    "Flags win over the environment. TEL4VN: TELCALL_TEL4VN_BASE_URL, TELCALL_TEL4VN_API_KEY, "
-    "TELCALL_TEL4VN_TOKEN. OMICall: TELCALL_OMICALL_BASE_URL, TELCALL_OMICALL_API_KEY, "
-    "TELCALL_OMICALL_TOKEN. AI Call Center: TELCALL_AICALLCENTER_BASE_URL (default "
-    "https://es.aicallcenter.vn), TELCALL_AICALLCENTER_SECRET_KEY, "
-    "TELCALL_AICALLCENTER_ACCESS_TOKEN. Prefer the environment for secrets: flags show in `ps`."
-)
-
-# Flags that belong to one provider: flag → (attribute, provider).
-_ONLY_FOR = {
-    "--secret-key": ("secret_key", "aicallcenter"),
-    "--campaign": ("campaign", "aicallcenter"),
-}
+__all__ = ("parse_duration", "parse_lookback", "register")
 
 _DURATION = re.compile(r"(\d+)([dhms])")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+# Longer spans only overflow date arithmetic later (year 2739907); no export needs them.
+_LONGEST = timedelta(days=3660)
+
+
+def _duration(text: str, *, allow_zero: bool) -> timedelta:
+    spec = text.strip().lower()
+    if allow_zero and spec == "0":
+        return timedelta(0)
+    parts = _DURATION.findall(spec)
+    if not parts or "".join(n + u for n, u in parts) != spec:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 6h, 30m, 1d or 90s")
+    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
+    if seconds < 1 and not allow_zero:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least one second")
+    if seconds > _LONGEST.total_seconds():
+        raise argparse.ArgumentTypeError(f"{text!r} is longer than {_LONGEST.days}d")
+    return timedelta(seconds=seconds)
 
 
 def parse_duration(text: str) -> timedelta:
-    """An argparse type: ``6h``, ``30m``, ``1d12h``, ``90s``."""
-    parts = _DURATION.findall(text.strip().lower())
-    if not parts or "".join(n + u for n, u in parts) != text.strip().lower():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 6h, 30m, 1d or 90s")
-    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
-    if seconds < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least one second")
-    return timedelta(seconds=seconds)
+    """An argparse type: ``6h``, ``30m``, ``1d12h``, ``90s`` (1 s to 3660 days)."""
+    return _duration(text, allow_zero=False)
+
+
+def parse_lookback(text: str) -> timedelta:
+    """:func:`parse_duration`, also accepting ``0`` (re-read nothing)."""
+    return _duration(text, allow_zero=True)
 
 
 def register(subparsers: Subparsers) -> None:
@@ -90,28 +90,31 @@ def register(subparsers: Subparsers) -> None:
     cdrs.add_argument("--until", metavar="WHEN", help="end, exclusive (default: now)")
     cdrs.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     cdrs.add_argument(
-        "--format", choices=("ndjson", "csv", "parquet"), default="ndjson", help="file format"
+        "--format",
+        choices=("ndjson", "csv", "parquet"),
+        default="ndjson",
+        help="file format (parquet needs the parquet extra)",
     )
     cdrs.add_argument(
-        "--window", type=parse_duration, default=timedelta(hours=24), help="window length (24h)"
+        "--window",
+        type=parse_duration,
+        default=timedelta(hours=24),
+        metavar="DURATION",
+        help="window length",
     )
     cdrs.add_argument(
         "--lookback",
-        type=parse_duration,
+        type=parse_lookback,
+        metavar="DURATION",
         default=timedelta(hours=2),
-        help="with --since last: how far back before the checkpoint to re-read (2h)",
+        help="with --since last: how far back before the checkpoint to re-read (0: none)",
     )
     cdrs.add_argument(
-        "--concurrency", type=positive_int, default=4, metavar="N", help="windows at once (4)"
+        "--concurrency", type=positive_int, default=4, metavar="N", help="windows at once"
     )
     cdrs.add_argument("--raw", action="store_true", help="write the wire records (ndjson only)")
     cdrs.add_argument("--json", action="store_true", help="print the summary as JSON")
-    connection = add_tel4vn_options(cdrs, providers=PROVIDERS, description=_CONNECTION)
-    connection.add_argument(
-        "--secret-key",
-        metavar="KEY",
-        help="AI Call Center secret key (tokens are obtained for you)",
-    )
+    connection = add_connection_options(cdrs)
     connection.add_argument(
         "--campaign",
         metavar="ID",
@@ -120,75 +123,18 @@ def register(subparsers: Subparsers) -> None:
     cdrs.set_defaults(handler=_run)
 
 
-def _setting(flag: str | None, env: str) -> str | None:
-    return flag or os.environ.get(env) or None
-
-
-def _omicall_client(args: argparse.Namespace) -> AsyncOmicallClient:
-    base_url = _setting(args.base_url, "TELCALL_OMICALL_BASE_URL")
-    api_key = _setting(args.api_key, "TELCALL_OMICALL_API_KEY")
-    token = _setting(args.token, "TELCALL_OMICALL_TOKEN")
-    if not base_url:
-        raise CliError(
-            "no OMICall address: pass --base-url or set TELCALL_OMICALL_BASE_URL",
-            exit_code=EXIT_USAGE,
-        )
-    if not (api_key or token):
-        raise CliError(
-            "no credentials: pass --api-key or --token, "
-            "or set TELCALL_OMICALL_API_KEY or TELCALL_OMICALL_TOKEN",
-            exit_code=EXIT_USAGE,
-        )
-    if args.api_key and not args.token:
-        # An explicit --api-key beats a token left in the environment.
-        token = None
-    # "" rather than None: None would let the client read the environment again.
-    return AsyncOmicallClient(
-        base_url=base_url,
-        api_key=api_key or "",
-        token=token or "",
-        timeout=args.timeout,
-        tz=args.tz,
-    )
-
-
-def _aicallcenter_client(args: argparse.Namespace) -> AsyncAICallCenterClient:
-    if args.api_key:
-        raise CliError(
-            "AI Call Center takes --secret-key (or --token), not --api-key", exit_code=EXIT_USAGE
-        )
-    secret_key = _setting(args.secret_key, "TELCALL_AICALLCENTER_SECRET_KEY")
-    token = _setting(args.token, "TELCALL_AICALLCENTER_ACCESS_TOKEN")
-    if not (secret_key or token):
-        raise CliError(
-            "no credentials: pass --secret-key or --token, or set "
-            "TELCALL_AICALLCENTER_SECRET_KEY or TELCALL_AICALLCENTER_ACCESS_TOKEN",
-            exit_code=EXIT_USAGE,
-        )
-    if args.secret_key and not args.token:
-        token = None
-    return AsyncAICallCenterClient(
-        base_url=_setting(args.base_url, "TELCALL_AICALLCENTER_BASE_URL"),
-        secret_key=secret_key or "",
-        access_token=token or "",
-        timeout=args.timeout,
-        tz=args.tz,
-    )
-
-
 def _client(args: argparse.Namespace) -> Any:
     """The provider's client, from flags then the environment; wrong or missing ones exit 2."""
-    provider: str = args.provider
-    for flag, (name, owner) in _ONLY_FOR.items():
-        if getattr(args, name) is not None and provider != owner:
+    only_for(args, {"--campaign": ["aicallcenter"]})
+    if args.format == "parquet":
+        try:
+            importlib.import_module("pyarrow")
+        except ImportError:
             raise CliError(
-                f"{flag} is for --provider {owner}, not {provider}", exit_code=EXIT_USAGE
-            )
-    if provider == "omicall":
-        return _omicall_client(args)
-    if provider == "aicallcenter":
-        return _aicallcenter_client(args)
-    return tel4vn_client(args)
+                "--format parquet needs pyarrow: pip install 'telcall[parquet]'",
+                exit_code=EXIT_USAGE,
+            ) from None
+    return connect(args)
 
 
 class _Plain:
@@ -222,7 +168,7 @@ class _Plain:
         )
         print(
             f"Exporting CDRs: windows {finished}/{planned}  {state.records:,} records  "
-            f"{rate:,.0f} records/s{eta}",
+            f"{rate:,.0f} records/s  elapsed {format_duration(state.elapsed)}{eta}",
             file=self._stream,
             flush=True,
         )
@@ -246,9 +192,10 @@ def _progress(ui: Ui) -> Iterator[_Plain]:
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("windows  {task.fields[records]:,} records  {task.fields[rate]:,.0f}/s"),
+            TextColumn("elapsed"),
+            TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
-            TimeElapsedColumn(),
             console=Console(file=ui.err),
         )
         task = bar.add_task("export", total=None, records=0, rate=0.0)

@@ -31,8 +31,10 @@ def print_table(
     """Print a rich table to ``file``."""
     table = Table(title=title, title_justify="left", title_style="bold")
     for column in columns:
-        # Long ids fold rather than lose their tail: they are what people copy.
-        table.add_column(column.header, justify=column.align, overflow="fold")
+        # Long ids stay whole (no_wrap) or fold rather than lose their tail: people copy them.
+        table.add_column(
+            column.header, justify=column.align, overflow="fold", no_wrap=column.no_wrap
+        )
     for row in rows:
         table.add_row(*row)
     Console(file=file, highlight=False).print(table)

@@ -121,7 +121,10 @@ def fault_options(parser: argparse.ArgumentParser) -> list[str]:
         default = field.default
         sequence = isinstance(default, tuple)
         shown = ",".join(map(str, default)) if sequence else default
-        help_text = f"{docs.get(field.name, field.name)} (default: {shown})"
+        doc = docs.get(field.name, field.name)
+        # A flag's default is "off"; a field's docs may name its default already.
+        plain = field.type is bool or "default" in doc
+        help_text = doc if plain else f"{doc} (default: {'none' if shown is None else shown})"
         if field.type is bool:
             group.add_argument(flag, action="store_true", default=None, help=help_text)
         else:

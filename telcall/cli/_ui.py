@@ -28,10 +28,11 @@ Align = Literal["left", "right"]
 
 
 class Column(NamedTuple):
-    """A table column: its header and how its cells line up."""
+    """A table column: its header, how its cells line up, and whether they may wrap."""
 
     header: str
     align: Align = "left"
+    no_wrap: bool = False
 
 
 class Progress(Protocol):

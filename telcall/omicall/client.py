@@ -21,6 +21,7 @@ from .._core.errors import (
 )
 from .._core.hooks import Hooks
 from .._core.records import DEFAULT_TZ
+from .._core.settings import SslSetting
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import SUCCESS, Envelope, TokenPayload
 from .resources.call_history import AsyncCallHistory
@@ -65,6 +66,11 @@ class AsyncOmicallClient(AsyncBaseClient):
     :class:`~telcall.errors.NotFoundError` for ``*_not_found`` codes,
     :class:`~telcall.errors.ProviderError` otherwise, with the payload's
     ``error`` as ``code`` and its ``message``.
+
+    Requests go through ``proxy`` (``http://[user:password@]host:port``) if given, else
+    through ``HTTPS_PROXY``/``HTTP_PROXY`` unless ``NO_PROXY`` names the host or the host
+    is loopback; ``trust_env=False`` ignores the environment. ``ssl`` is an
+    ``ssl.SSLContext``, a CA bundle path (file or directory), or ``False`` (no checks).
     """
 
     provider = "omicall"
@@ -85,6 +91,9 @@ class AsyncOmicallClient(AsyncBaseClient):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
         hooks: Hooks | None = None,
+        proxy: str | None = None,
+        ssl: SslSetting = True,
+        trust_env: bool = True,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -99,6 +108,9 @@ class AsyncOmicallClient(AsyncBaseClient):
             max_response_bytes=max_response_bytes,
             token_cooldown=token_cooldown,
             hooks=hooks,
+            proxy=proxy,
+            ssl=ssl,
+            trust_env=trust_env,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:

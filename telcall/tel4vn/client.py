@@ -20,6 +20,7 @@ from .._core.errors import (
 )
 from .._core.hooks import Hooks
 from .._core.records import DEFAULT_TZ
+from .._core.settings import SslSetting
 from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
 from .models import CdrMapping, TokenResponse
 from .resources.auth import AsyncAuth
@@ -70,6 +71,11 @@ class AsyncTel4vnClient(AsyncBaseClient):
     callers for ``token_cooldown`` seconds (default 1) before the next fetch.
     Redirects are never followed: a 3xx raises :class:`~telcall.errors.RedirectError`.
     ``hooks`` (:class:`~telcall.Hooks`) observe every attempt and retry through redacted views.
+
+    Requests go through ``proxy`` (``http://[user:password@]host:port``) if given, else
+    through ``HTTPS_PROXY``/``HTTP_PROXY`` unless ``NO_PROXY`` names the host or the host
+    is loopback; ``trust_env=False`` ignores the environment. ``ssl`` is an
+    ``ssl.SSLContext``, a CA bundle path (file or directory), or ``False`` (no checks).
     """
 
     provider = "tel4vn"
@@ -90,6 +96,9 @@ class AsyncTel4vnClient(AsyncBaseClient):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
         hooks: Hooks | None = None,
+        proxy: str | None = None,
+        ssl: SslSetting = True,
+        trust_env: bool = True,
         cdr_mapping: CdrMapping = "auto",
     ) -> None:
         if cdr_mapping not in ("auto", "default", "flex"):
@@ -108,6 +117,9 @@ class AsyncTel4vnClient(AsyncBaseClient):
             max_response_bytes=max_response_bytes,
             token_cooldown=token_cooldown,
             hooks=hooks,
+            proxy=proxy,
+            ssl=ssl,
+            trust_env=trust_env,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from telcall.cli._export import PROVIDERS
+from telcall.cli._common import PROVIDERS
 from telcall.export import STATE_FILE, ExportSummary
 from telcall.export._state import CheckpointStore
 from telcall.simulator import Faults
@@ -164,7 +164,7 @@ async def test_resume_after_an_interrupted_run(tel4vn_simulator_factory, tmp_pat
         ),
         pytest.param(
             ["--provider", "aicallcenter", "--api-key", "k"],
-            "AI Call Center takes --secret-key (or --token), not --api-key",
+            "--api-key is for --provider tel4vn and omicall, not aicallcenter",
             id="api-key-for-aicallcenter",
         ),
         pytest.param(

@@ -115,7 +115,7 @@ async def test_usage_error_is_one_usage_line_and_exit_2(args, usage, error):
     [
         pytest.param(
             {},
-            "no PBX address: pass --base-url or set TELCALL_TEL4VN_BASE_URL",
+            "no TEL4VN address: pass --base-url or set TELCALL_TEL4VN_BASE_URL",
             id="no-base-url",
         ),
         pytest.param(
