@@ -56,6 +56,12 @@ def recipe(recipe_dir: Path) -> Callable[[str], ModuleType]:
 
 
 @pytest.fixture(scope="module")
+def api_key() -> str:
+    """The API key every simulator here accepts; workers get it from their environment."""
+    return API_KEY
+
+
+@pytest.fixture(scope="module")
 def simulators() -> Iterator[Callable[..., Tel4vnSimulator]]:
     """Start TEL4VN simulators (all with API_KEY) in threads; stop them after the module."""
     stack: list[Any] = []

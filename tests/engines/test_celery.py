@@ -24,7 +24,7 @@ EXPORT_TIMEOUT = 90.0
 
 
 @pytest.fixture(scope="module")
-def celery_worker(recipe_dir: Path, redis_server: Any, simulators: Any) -> Iterator[psutil.Process]:
+def celery_worker(recipe_dir: Path, redis_server: Any, api_key: str) -> Iterator[psutil.Process]:
     """A `celery -A cdr_tasks worker` (prefork, 2 processes) on the README's recipe module.
 
     The broker and result backend URLs and the API key reach the worker (and the recipe in
@@ -33,7 +33,7 @@ def celery_worker(recipe_dir: Path, redis_server: Any, simulators: Any) -> Itera
     with pytest.MonkeyPatch.context() as env:
         env.setenv("CELERY_BROKER_URL", redis_server.url_for(0))
         env.setenv("CELERY_RESULT_BACKEND", redis_server.url_for(1))
-        env.setenv("TELCALL_TEL4VN_API_KEY", "engine-test-api-key")
+        env.setenv("TELCALL_TEL4VN_API_KEY", api_key)
         log = recipe_dir / "worker.log"
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "cdr_tasks", "worker", "--pool", "prefork",

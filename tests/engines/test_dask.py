@@ -21,10 +21,10 @@ EXPORT_TIMEOUT = 90.0
 
 
 @pytest.fixture(scope="module")
-def dask_client(recipe_dir: Path) -> Iterator[Client]:
+def dask_client(recipe_dir: Path, api_key: str) -> Iterator[Client]:
     """A LocalCluster of two single-threaded worker processes, the API key in their environment."""
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("TELCALL_TEL4VN_API_KEY", "engine-test-api-key")
+        env.setenv("TELCALL_TEL4VN_API_KEY", api_key)
         with (
             LocalCluster(
                 n_workers=2,
