@@ -15,6 +15,8 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -29,13 +31,28 @@ __all__ = ("DEFAULT_PAGE_SIZE", "WindowSpec", "plan")
 DEFAULT_PAGE_SIZE = 1000
 
 
+def _check_connection(connection: Connection) -> ZoneInfo:
+    """Refuse what a spec must not carry or cannot rebuild; return the named zone."""
+    if urlsplit(connection.base_url).password is not None:
+        raise ValidationError(
+            "the base URL carries a password, which every window spec would copy: "
+            "give credentials to the worker (environment or client_factory)"
+        )
+    try:
+        return ZoneInfo(connection.tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"unknown time zone {connection.tz!r}") from exc
+
+
 class WindowSpec(msgspec.Struct, frozen=True, kw_only=True):
     """One window of an export job: everything a worker needs except credentials.
 
-    Picklable, and encodable with ``msgspec.json.encode`` (decode with
-    ``msgspec.json.decode(data, type=WindowSpec)``) for engines that only move
-    JSON. ``path`` is relative to ``out_dir``; ``start``/``end`` bound the call
-    start time, closed-open.
+    Engines carry it as :meth:`to_json` (a ``str``, which Celery's default
+    JSON serializer, msgpack and pickle all move), decoded with
+    :meth:`from_json`; it also pickles as is (Dask) and round-trips through
+    ``msgspec.json``/``msgspec.msgpack`` with ``type=WindowSpec``. ``path`` is
+    relative to ``out_dir``; ``start``/``end`` bound the call start time,
+    closed-open.
     """
 
     connection: Connection
@@ -46,6 +63,37 @@ class WindowSpec(msgspec.Struct, frozen=True, kw_only=True):
     end: datetime
     path: str
     page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        """Refuse a password in the base URL; put the named zone back on the bounds.
+
+        JSON and msgpack keep an instant and an offset, not the zone, so a
+        decoded spec gets ``connection.tz`` back and equals the one
+        :func:`plan` made.
+        """
+        zone = _check_connection(self.connection)
+        for name in ("start", "end"):
+            when: datetime = getattr(self, name)
+            if when.tzinfo is None:
+                raise ValidationError(f"{name} must be timezone-aware, got {when.isoformat()}")
+            if when.tzinfo is not zone:
+                msgspec.structs.force_setattr(self, name, when.astimezone(zone))
+
+    def to_json(self) -> str:
+        """This spec as a JSON string (no secret in it), for engines that move JSON."""
+        return _SPEC_ENCODER.encode(self).decode()
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> WindowSpec:
+        """The spec :meth:`to_json` wrote; :class:`~telcall.errors.ValidationError` if not one."""
+        try:
+            return _SPEC_DECODER.decode(data)
+        except msgspec.MsgspecError as exc:
+            raise ValidationError(f"not a WindowSpec: {exc}") from exc
+
+
+_SPEC_ENCODER = msgspec.json.Encoder()
+_SPEC_DECODER = msgspec.json.Decoder(WindowSpec)
 
 
 def _ts(when: datetime) -> int:
@@ -101,10 +149,11 @@ def plan(
         raise ValidationError(f"lookback must be >= 0, got {lookback}")
     if since not in (None, "last"):
         raise ValidationError(f"since must be None or 'last'; got {since!r}")
+    connection = source.connection()
+    _check_connection(connection)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     store = CheckpointStore(out)
-    connection = source.connection()
     job = store.claim(provider=job_name(connection), format=format, raw=raw, tz=tz_name)
     rows = store.windows()
 

@@ -1,0 +1,134 @@
+"""Fixtures for the engine tests: the README's recipes as modules, simulators, reading ids back."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+import textwrap
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from telcall.simulator import Tel4vnSimulator, serve_in_thread
+
+README = Path(__file__).parents[2] / "README.md"
+API_KEY = "engine-test-api-key"
+
+
+def readme_recipe(name: str) -> str:
+    """The code block the README marks ``<!-- recipe: name -->``, exactly as users read it."""
+    match = re.search(
+        rf"<!-- recipe: {name} -->\n```python\n(.*?)\n```", README.read_text(encoding="utf-8"), re.S
+    )
+    assert match is not None, f"README.md has no recipe {name!r}"
+    return textwrap.dedent(match.group(1)) + "\n"
+
+
+RECIPE_MODULES = {"celery": "cdr_tasks", "dask": "dask_export"}
+
+
+@pytest.fixture(scope="module")
+def recipe_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A directory on sys.path holding the README's recipes, as cdr_tasks.py and dask_export.py."""
+    where = tmp_path_factory.mktemp("recipes")
+    for recipe, module in RECIPE_MODULES.items():
+        (where / f"{module}.py").write_text(readme_recipe(recipe), encoding="utf-8")
+    sys.path.insert(0, str(where))
+    try:
+        yield where
+    finally:
+        sys.path.remove(str(where))
+        for module in RECIPE_MODULES.values():
+            sys.modules.pop(module, None)
+
+
+@pytest.fixture(scope="module")
+def recipe(recipe_dir: Path) -> Callable[[str], ModuleType]:
+    """Import the README's recipe ``celery`` or ``dask`` as a module."""
+    return lambda name: importlib.import_module(RECIPE_MODULES[name])
+
+
+@pytest.fixture(scope="module")
+def api_key() -> str:
+    """The API key every simulator here accepts; workers get it from their environment."""
+    return API_KEY
+
+
+@pytest.fixture(scope="module")
+def simulators() -> Iterator[Callable[..., Tel4vnSimulator]]:
+    """Start TEL4VN simulators (all with API_KEY) in threads; stop them after the module."""
+    stack: list[Any] = []
+
+    def start(**kwargs: Any) -> Tel4vnSimulator:
+        serving = serve_in_thread(Tel4vnSimulator(api_key=API_KEY, **kwargs))
+        stack.append(serving)
+        return serving.__enter__()
+
+    try:
+        yield start
+    finally:
+        for serving in reversed(stack):
+            serving.__exit__(None, None, None)
+
+
+def _exported_ids(out_dir: Path) -> list[str]:
+    ids: list[str] = []
+    for part in sorted(out_dir.glob("date=*/part-*.parquet")):
+        ids += pq.read_table(part, columns=["id"]).column("id").to_pylist()
+    return ids
+
+
+@pytest.fixture
+def exported_ids() -> Callable[[Path], list[str]]:
+    """Every id in the Parquet window files of an export directory (duplicates kept)."""
+    return _exported_ids
+
+
+def _scroll_starts(sim: Tel4vnSimulator) -> Counter[str]:
+    return Counter(
+        r.query.get("start_date", "")
+        for r in list(sim.requests)
+        if r.path == "/v2/cdr" and "scroll_id" not in r.query
+    )
+
+
+@pytest.fixture
+def scroll_starts() -> Callable[[Tel4vnSimulator], Counter[str]]:
+    """How often each window's read was started: CDR list requests without a scroll id."""
+    return _scroll_starts
+
+
+def _in_thread(target: Callable[[], Any], timeout: float) -> Callable[[], Any]:
+    outcome: dict[str, Any] = {}
+
+    def body() -> None:
+        try:
+            outcome["value"] = target()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+
+    def join() -> Any:
+        thread.join(timeout)
+        if thread.is_alive():
+            pytest.fail(f"the export did not finish within {timeout} s")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    return join
+
+
+@pytest.fixture
+def in_thread() -> Callable[[Callable[[], Any], float], Callable[[], Any]]:
+    """Start a callable in a daemon thread; the returned callable joins it with a watchdog."""
+    return _in_thread
