@@ -14,7 +14,6 @@ import functools
 import hashlib
 import logging
 import os
-import secrets
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -27,15 +26,16 @@ import msgspec
 
 from .._core.errors import (
     AuthenticationError,
+    CheckpointError,
     NotFoundError,
     PermissionDeniedError,
     TelcallError,
     ValidationError,
 )
-from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan
+from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan, temp_path
 from ._sinks import Format, open_sink
 from ._source import CdrSource, Connection, open_client, source_for
-from ._state import CheckpointStore
+from ._state import DEFAULT_LEASE, CheckpointStore, ClaimLost, WindowRow, new_run_id
 from ._windows import DateLike
 
 __all__ = (
@@ -45,6 +45,7 @@ __all__ = (
     "ExportSummary",
     "IncompleteWindow",
     "WindowResult",
+    "WindowSuperseded",
     "arun_window",
     "export_cdrs",
     "run_window",
@@ -60,12 +61,18 @@ ClientFactory = Callable[[Connection], Any]
 
 
 class WindowResult(msgspec.Struct, frozen=True, kw_only=True):
-    """What one window run did; ``skipped`` means its committed file was intact."""
+    """What one window run did.
+
+    ``skipped``: nothing was written, because the committed file was intact,
+    or because another live run holds the window (``claimed_by`` is then
+    that run's id, and that run writes it).
+    """
 
     start: datetime
     end: datetime
     path: str
     skipped: bool
+    claimed_by: str | None = None
     records: int
     duplicates: int = 0
     out_of_window: int = 0
@@ -84,13 +91,15 @@ class ExportProgress(msgspec.Struct, frozen=True, kw_only=True):
     records: int
     bytes: int
     elapsed: float
+    windows_busy: int = 0
 
 
 class ExportSummary(msgspec.Struct, frozen=True, kw_only=True):
     """The outcome of :func:`export_cdrs`.
 
     ``windows_done`` counts windows written by this run, ``windows_skipped``
-    those already committed and intact. ``records`` were written;
+    those already committed and intact, ``windows_busy`` those another live
+    run was exporting (it writes them; ``busy`` lists their files). ``records`` were written;
     ``duplicates`` (same normalised id twice in a window) and
     ``out_of_window`` (start time outside the window the server sent them for)
     were dropped. ``files`` lists every window's file, relative to ``out_dir``.
@@ -108,6 +117,8 @@ class ExportSummary(msgspec.Struct, frozen=True, kw_only=True):
     elapsed: float
     files: list[str]
     watermark: datetime | None
+    windows_busy: int = 0
+    busy: list[str] = []
 
 
 class ExportError(TelcallError):
@@ -131,6 +142,13 @@ class ExportError(TelcallError):
 
 class IncompleteWindow(TelcallError):
     """A window's read brought fewer distinct records than the server counted for it."""
+
+
+class WindowSuperseded(CheckpointError):
+    """Another run re-planned the directory with another window size since this spec was made.
+
+    Nothing was written; plan again (run the export again) to export the range.
+    """
 
 
 def _sha256(path: Path) -> str | None:
@@ -158,7 +176,8 @@ def _seal(file: BinaryIO, tmp: Path, final: Path) -> tuple[str, int]:
     os.fsync(file.fileno())
     file.close()
     digest = _sha256(tmp)
-    assert digest is not None
+    if digest is None:
+        raise CheckpointError(f"the temp file {tmp} vanished before it was sealed")
     size = tmp.stat().st_size
     os.replace(tmp, final)
     _fsync_dir(final.parent)
@@ -229,17 +248,15 @@ async def _write(
     store: CheckpointStore,
     requests: AbstractAsyncContextManager[Any],
     on_page: Callable[[int], None] | None,
-    slot: AbstractAsyncContextManager[Any],
+    run_id: str,
 ) -> WindowResult:
+    """Read the window into a temp file, seal it into place and commit (the claim held)."""
     final = Path(spec.out_dir) / spec.path
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    tmp = temp_path(final, run_id)
     file = tmp.open("wb")
     try:
-        # The slot bounds windows reading; syncing and committing need none, so
-        # the next window starts reading meanwhile.
-        async with slot:
-            records, duplicates, out_of_window = await _fill(spec, source, file, requests, on_page)
+        records, duplicates, out_of_window = await _fill(spec, source, file, requests, on_page)
         digest, size = await anyio.to_thread.run_sync(_seal, file, tmp, final)
     except BaseException:
         file.close()
@@ -255,6 +272,7 @@ async def _write(
             records=records,
             sha256=digest,
             size=size,
+            run_id=run_id,
         )
     )
     return WindowResult(
@@ -271,6 +289,124 @@ async def _write(
     )
 
 
+async def _intact(store: CheckpointStore, spec: WindowSpec) -> WindowRow | None:
+    """The window's row if it is committed for these bounds and its file is unchanged."""
+    row = await anyio.to_thread.run_sync(store.window, int(spec.start.timestamp()))
+    if (
+        row is not None
+        and row.status == "done"
+        and row.end == int(spec.end.timestamp())
+        and row.path == spec.path
+        and await anyio.to_thread.run_sync(_sha256, Path(spec.out_dir) / spec.path) == row.sha256
+    ):
+        return row
+    return None
+
+
+def _skipped(spec: WindowSpec, row: WindowRow) -> WindowResult:
+    return WindowResult(
+        start=spec.start,
+        end=spec.end,
+        path=spec.path,
+        skipped=True,
+        records=row.records,
+        bytes=row.bytes,
+        sha256=row.sha256,
+    )
+
+
+async def _holding_claim(
+    store: CheckpointStore, start: int, run_id: str, write: Callable[[], Any]
+) -> WindowResult:
+    """Run ``write()`` while renewing the claim; a lost claim stops it with :class:`ClaimLost`."""
+    lost: list[ClaimLost] = []
+    result: list[WindowResult] = []
+    error: BaseException | None = None
+
+    async def renew(scope: anyio.CancelScope) -> None:
+        while True:
+            await anyio.sleep(DEFAULT_LEASE / 3)
+            try:
+                await anyio.to_thread.run_sync(
+                    functools.partial(store.renew, start=start, run_id=run_id)
+                )
+            except ClaimLost as exc:
+                lost.append(exc)
+                scope.cancel()
+                return
+            except TelcallError as exc:
+                # A busy or briefly failing store: the lease outlives a few misses.
+                logger.warning("could not renew the claim on %s: %s", start, exc)
+
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(renew, group.cancel_scope)
+            result.append(await write())
+            group.cancel_scope.cancel()
+    except BaseExceptionGroup as errors:
+        # The renewal never raises: the group holds the window's own error alone.
+        error = errors.exceptions[0]
+    if error is not None:
+        raise error
+    if lost:
+        raise lost[0]
+    return result[0]
+
+
+async def _attempt(
+    spec: WindowSpec,
+    source: CdrSource,
+    store: CheckpointStore,
+    requests: AbstractAsyncContextManager[Any],
+    on_page: Callable[[int], None] | None,
+    slot: AbstractAsyncContextManager[Any],
+    run_id: str,
+) -> WindowResult:
+    """Claim the window, then write it; everything that holds a file or a claim is in the slot."""
+    start, end = int(spec.start.timestamp()), int(spec.end.timestamp())
+    async with slot:
+        claim = await anyio.to_thread.run_sync(
+            functools.partial(store.claim_window, start=start, end=end, run_id=run_id)
+        )
+        if claim.outcome == "busy":
+            return WindowResult(
+                start=spec.start,
+                end=spec.end,
+                path=spec.path,
+                skipped=True,
+                claimed_by=claim.holder,
+                records=0,
+                bytes=0,
+                sha256=None,
+            )
+        if claim.outcome == "stale":
+            raise WindowSuperseded(
+                f"{spec.path}: another run re-planned {spec.out_dir} with another window "
+                "size since this run planned; run the export again"
+            )
+        try:
+            # Checked again under the claim: another run may have committed it meanwhile.
+            row = await _intact(store, spec)
+            if row is not None:
+                await anyio.to_thread.run_sync(
+                    functools.partial(store.release, start=start, run_id=run_id)
+                )
+                return _skipped(spec, row)
+            return await _holding_claim(
+                store,
+                start,
+                run_id,
+                functools.partial(_write, spec, source, store, requests, on_page, run_id),
+            )
+        except BaseException:
+            # Shielded: a cancelled run must still let go of its claim.
+            with anyio.CancelScope(shield=True), contextlib.suppress(CheckpointError):
+                await anyio.to_thread.run_sync(
+                    functools.partial(store.release, start=start, run_id=run_id)
+                )
+            raise
+
+
 async def arun_window(
     spec: WindowSpec,
     *,
@@ -282,6 +418,10 @@ async def arun_window(
 ) -> WindowResult:
     """Export one window and commit its checkpoint; skip it if already committed and intact.
 
+    The window is claimed in the checkpoint store first: if another live run
+    holds it (or an overlapping window), nothing is written and the result
+    says ``claimed_by``; if another run re-planned the directory with another
+    window size since ``spec`` was made, :class:`WindowSuperseded` is raised.
     Without ``client``, one is built for the window and closed after it:
     ``client_factory(spec.connection)`` if given, else the provider's client
     with credentials from the environment (``TELCALL_TEL4VN_API_KEY``, ...).
@@ -299,6 +439,7 @@ async def arun_window(
         requests=requests,
         on_page=on_page,
         slot=contextlib.nullcontext(),
+        run_id=new_run_id(),
     )
 
 
@@ -311,27 +452,14 @@ async def _run_window(
     requests: anyio.CapacityLimiter | None,
     on_page: Callable[[int], None] | None,
     slot: AbstractAsyncContextManager[Any],
+    run_id: str,
 ) -> WindowResult:
-    """:func:`arun_window`, reading only while holding ``slot``."""
+    """:func:`arun_window` for run ``run_id``, claiming and reading only while holding ``slot``."""
     store = CheckpointStore(spec.out_dir)
-    final = Path(spec.out_dir) / spec.path
-    row = await anyio.to_thread.run_sync(store.window, int(spec.start.timestamp()))
-    if (
-        row is not None
-        and row.status == "done"
-        and row.end == int(spec.end.timestamp())
-        and row.path == spec.path
-        and await anyio.to_thread.run_sync(_sha256, final) == row.sha256
-    ):
-        return WindowResult(
-            start=spec.start,
-            end=spec.end,
-            path=spec.path,
-            skipped=True,
-            records=row.records,
-            bytes=row.bytes,
-            sha256=row.sha256,
-        )
+    # Checked before taking a slot or building a client: a rerun skips most windows.
+    row = await _intact(store, spec)
+    if row is not None:
+        return _skipped(spec, row)
     owned = None
     if client is None:
         make = client_factory or open_client
@@ -344,9 +472,10 @@ async def _run_window(
         attempt = 0
         while True:
             try:
-                return await _write(spec, source, store, gate, on_page, slot)
+                return await _attempt(spec, source, store, gate, on_page, slot, run_id)
             except TelcallError as exc:
-                if isinstance(exc, _FATAL) or attempt >= window_retries:
+                if isinstance(exc, (*_FATAL, CheckpointError)) or attempt >= window_retries:
+                    await _record_failure(store, spec, run_id, exc)
                     raise
                 attempt += 1
                 logger.warning(
@@ -360,6 +489,24 @@ async def _run_window(
     finally:
         if owned is not None:
             await owned.aclose()
+
+
+async def _record_failure(
+    store: CheckpointStore, spec: WindowSpec, run_id: str, exc: TelcallError
+) -> None:
+    """Note the failure for ``telcall export status``; a broken store has its own error."""
+    if isinstance(exc, CheckpointError):
+        return
+    with contextlib.suppress(CheckpointError):
+        await anyio.to_thread.run_sync(
+            functools.partial(
+                store.fail,
+                start=int(spec.start.timestamp()),
+                end=int(spec.end.timestamp()),
+                run_id=run_id,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        )
 
 
 def run_window(
@@ -415,6 +562,10 @@ async def export_cdrs(
     the job; ``since="last"`` continues from the watermark minus ``lookback``,
     rewriting the overlapped windows so late CDRs appear once.
 
+    Concurrent runs over one directory are safe: each window is claimed
+    before it is read, and a window another live run holds is skipped and
+    reported (``windows_busy``); see :mod:`telcall.export._state`.
+
     Raises :class:`ExportError` if windows still fail after ``window_retries``.
     An error that dooms every window (refused credentials or access, an
     unknown resource such as a campaign, invalid input) stops the job and is
@@ -440,12 +591,13 @@ async def export_cdrs(
             page_size=page_size,
         )
     )
+    run_id = new_run_id()
     windows = anyio.CapacityLimiter(concurrency)
     requests = anyio.CapacityLimiter(max_in_flight or concurrency)
     results: list[WindowResult] = []
     failures: list[tuple[WindowSpec, BaseException]] = []
     # Running totals, so a progress report per page costs no pass over the results.
-    totals = {"records": 0, "bytes": 0, "done": 0, "skipped": 0}
+    totals = {"records": 0, "bytes": 0, "done": 0, "skipped": 0, "busy": 0}
 
     def report() -> None:
         if progress is None:
@@ -459,6 +611,7 @@ async def export_cdrs(
                 records=totals["records"],
                 bytes=totals["bytes"],
                 elapsed=time.perf_counter() - began,
+                windows_busy=totals["busy"],
             )
         )
 
@@ -476,6 +629,7 @@ async def export_cdrs(
                 requests=requests,
                 on_page=on_page,
                 slot=windows,
+                run_id=run_id,
             )
         except _FATAL as exc:
             fatal.append(exc)
@@ -486,7 +640,12 @@ async def export_cdrs(
             failures.append((spec, exc))
         else:
             results.append(result)
-            if result.skipped:
+            if result.claimed_by is not None:
+                totals["busy"] += 1
+                logger.warning(
+                    "window %s is being exported by run %s", spec.path, result.claimed_by
+                )
+            elif result.skipped:
                 totals["skipped"] += 1
             else:
                 totals["done"] += 1
@@ -502,11 +661,14 @@ async def export_cdrs(
         raise fatal[0]
     watermark = await anyio.to_thread.run_sync(CheckpointStore(out_dir).job)
     written = [r for r in results if not r.skipped]
+    busy = [r.path for r in results if r.claimed_by is not None]
     summary = ExportSummary(
         out_dir=str(out_dir),
         windows_planned=len(specs),
         windows_done=len(written),
-        windows_skipped=len(results) - len(written),
+        windows_skipped=len(results) - len(written) - len(busy),
+        windows_busy=len(busy),
+        busy=sorted(busy),
         windows_failed=len(failures),
         records=sum(r.records for r in written),
         duplicates=sum(r.duplicates for r in written),
