@@ -9,14 +9,22 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import msgspec
 
 from telcall import AsyncAICallCenterClient, AsyncOmicallClient
-from telcall.export import AICallCenterSource, ExportProgress, ExportSummary, export_cdrs
+from telcall.export import (
+    STATE_FILE,
+    AICallCenterSource,
+    ExportProgress,
+    ExportSummary,
+    export_cdrs,
+)
+from telcall.export._state import CheckpointStore
 
 from ._common import (
     EXIT_OK,
@@ -59,11 +67,14 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
     if seconds < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least one second")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"{text!r} is too long a duration") from None
 
 
 def register(subparsers: Subparsers) -> None:
-    """Add ``telcall export cdrs``."""
+    """Add ``telcall export cdrs`` and ``telcall export status``."""
     parser = subparsers.add_parser(
         "export",
         help="export CDRs to NDJSON, CSV or Parquet files, resumably",
@@ -118,6 +129,19 @@ def register(subparsers: Subparsers) -> None:
         help="AI Call Center: export this campaign's calls instead of the account's call log",
     )
     cdrs.set_defaults(handler=_run)
+
+    status = kinds.add_parser(
+        "status",
+        help="what an export directory holds: windows done, claimed, failed; rejected records",
+        description=(
+            "Show the checkpoint of an export directory: the job, the watermark, how many "
+            "windows are done or pending, which are claimed by a live run, which failed last "
+            "time (and why), and how many records went to rejects files. Reads only."
+        ),
+    )
+    status.add_argument("dir", type=Path, metavar="DIR", help="the export directory")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(handler=_status)
 
 
 def _setting(flag: str | None, env: str) -> str | None:
@@ -323,4 +347,111 @@ async def _run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         _table(ui, summary)
+    return EXIT_OK
+
+
+class _WindowStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """One window that is not simply done or pending, for ``export status``."""
+
+    path: str
+    state: str
+    run_id: str | None = None
+    until: str | None = None
+    error: str | None = None
+
+
+class _Status(msgspec.Struct, frozen=True, kw_only=True):
+    """What ``telcall export status --json`` prints."""
+
+    dir: str
+    provider: str
+    format: str
+    tz: str
+    watermark: str | None
+    windows: int
+    done: int
+    pending: int
+    claimed: int
+    failed: int
+    records: int
+    rejected: int
+    details: list[_WindowStatus]
+
+
+def _read_status(out: Path) -> _Status:
+    store = CheckpointStore(out)
+    job = store.job()
+    if job is None:
+        raise CliError(f"{out} holds no export (no {STATE_FILE})")
+    rows = store.windows()
+    paths = {row.start: row.path for row in rows}
+    tz = ZoneInfo(job.tz)
+
+    def when(ts: float) -> str:
+        return datetime.fromtimestamp(ts, tz).isoformat(timespec="seconds")
+
+    claims = store.claims()
+    failures = store.failures()
+    details = [
+        _WindowStatus(
+            path=paths.get(c.start, str(c.start)),
+            state="claimed",
+            run_id=c.run_id,
+            until=when(c.expires),
+        )
+        for c in claims
+    ] + [
+        _WindowStatus(
+            path=paths.get(f.start, str(f.start)), state="failed", run_id=f.run_id, error=f.error
+        )
+        for f in failures
+    ]
+    done = [row for row in rows if row.status == "done"]
+    return _Status(
+        dir=str(out),
+        provider=job.provider,
+        format=job.format,
+        tz=job.tz,
+        watermark=None if job.watermark is None else when(job.watermark),
+        windows=len(rows),
+        done=len(done),
+        pending=len(rows) - len(done),
+        claimed=len(claims),
+        failed=len(failures),
+        records=sum(row.records for row in done),
+        rejected=sum(row.rejected for row in done),
+        details=details,
+    )
+
+
+async def _status(args: argparse.Namespace) -> int:
+    status = _read_status(args.dir)
+    if args.json:
+        sys.stdout.buffer.write(msgspec.json.encode(status) + b"\n")
+        sys.stdout.flush()
+        return EXIT_OK
+    ui = Ui()
+    ui.table(
+        (Column("Metric"), Column("Value", "right")),
+        [
+            ["job", f"{status.provider} {status.format} {status.tz}"],
+            ["watermark", status.watermark or "-"],
+            ["windows", f"{status.windows:,}"],
+            ["done", f"{status.done:,}"],
+            ["pending", f"{status.pending:,}"],
+            ["claimed by a live run", f"{status.claimed:,}"],
+            ["failed last time", f"{status.failed:,}"],
+            ["records", f"{status.records:,}"],
+            ["rejected records", f"{status.rejected:,}"],
+        ],
+        title=f"Export status of {status.dir}",
+    )
+    if status.details:
+        ui.table(
+            (Column("Window"), Column("State"), Column("Run"), Column("Detail")),
+            [
+                [d.path, d.state, d.run_id or "", d.error or f"lease until {d.until}"]
+                for d in status.details
+            ],
+        )
     return EXIT_OK

@@ -255,3 +255,76 @@ async def test_unknown_campaign_one_line_exit_1(aicallcenter_simulator, tmp_path
     [line] = result.err_lines
     assert line.startswith("telcall export cdrs: error: aicallcenter")
     assert "campaign_id" in line
+
+
+@pytest.mark.parametrize(
+    ("flags", "error"),
+    [
+        pytest.param(["--since", "garbage"], "start must be a date", id="garbage-since"),
+        pytest.param(["--since", "2026-11-05", "--until", "2026-11-01"], "must be before end",
+                     id="start-after-end"),
+        pytest.param(["--since", "last"], "has no watermark yet", id="last-on-empty"),
+        pytest.param(["--since", "2026-11-01", "--window", "999999999d"],
+                     "window must be at most 366 days", id="huge-window"),
+        pytest.param(["--since", "2026-11-01", "--window", "99999999999999d"],
+                     "too long a duration", id="overflowing-window"),
+    ],
+)  # fmt: skip
+async def test_rejected_run_touches_nothing(tel4vn_simulator, tmp_path, flags, error):
+    """A refused run writes nothing, so the corrected command (another format) then works."""
+    out = tmp_path / "cdrs"
+    env = sim_env(tel4vn_simulator)
+    result = await run_cli("export", "cdrs", "--out", str(out), "--format", "csv", *flags, env=env)
+    assert result.code == 2, result.err
+    assert error in result.err_lines[-1]
+    assert not out.exists()
+    fixed = await run_cli(
+        "export", "cdrs", *WEEK, "--out", str(out), "--format", "parquet", "--window", "1d",
+        env=env,
+    )  # fmt: skip
+    assert fixed.code == 0, fixed.err
+
+
+async def test_since_last_after_a_window_change(tel4vn_simulator, tmp_path):
+    """--since last works after the window size changed; every CDR still lands once."""
+    env = sim_env(tel4vn_simulator)
+    base = ("export", "cdrs", "--out", str(tmp_path), "--json")
+    first = await run_cli(*base, "--since", "2026-11-01", "--until", "2026-11-04",
+                          "--window", "12h", env=env)  # fmt: skip
+    assert first.code == 0, first.err
+    second = await run_cli(*base, "--since", "last", "--until", "2026-11-08", "--window", "6h",
+                           env=env)  # fmt: skip
+    assert second.code == 0, second.err
+    assert summary_of(second.out).watermark.isoformat() == "2026-11-08T00:00:00+07:00"
+    assert_exactly_once(tmp_path, set(tel4vn_simulator.cdr_ids()))
+
+
+async def test_status_shows_done_claimed_failed(tel4vn_simulator, tmp_path):
+    """`export status DIR` counts done, pending, claimed and failed windows, and reads only."""
+    from telcall.export._state import new_run_id
+
+    env = sim_env(tel4vn_simulator)
+    result = await run_cli("export", "cdrs", "--since", "2026-11-01", "--until", "2026-11-02",
+                           "--out", str(tmp_path), "--window", "6h", env=env)  # fmt: skip
+    assert result.code == 0, result.err
+    store = CheckpointStore(tmp_path)
+    rows = store.windows()
+    store.schedule([(rows[-1].end, rows[-1].end + 3600, "date=2026-11-02/part-x.ndjson"),
+                    (rows[-1].end + 3600, rows[-1].end + 7200, "date=2026-11-02/part-y.ndjson")],
+                   redo=[], drop=[])  # fmt: skip
+    store.claim_window(start=rows[-1].end, end=rows[-1].end + 3600, run_id=new_run_id())
+    store.fail(start=rows[-1].end + 3600, end=rows[-1].end + 7200, run_id="r", error="boom")
+    status = await run_cli("export", "status", str(tmp_path), "--json", env=env)
+    assert status.code == 0, status.err
+    got = msgspec.json.decode(status.out)
+    assert (got["windows"], got["done"], got["pending"], got["claimed"], got["failed"]) == (
+        6, 4, 2, 1, 1,
+    )  # fmt: skip
+    assert got["records"] == sum(row.records for row in rows)
+    assert {d["state"] for d in got["details"]} == {"claimed", "failed"}
+    table = await run_cli("export", "status", str(tmp_path), env=env)
+    assert "claimed by a live run" in table.out
+    missing = await run_cli("export", "status", str(tmp_path / "nothing"), env=env)
+    assert missing.code == 1
+    assert "holds no export" in missing.err
+    assert not (tmp_path / "nothing").exists()
