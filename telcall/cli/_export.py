@@ -236,7 +236,9 @@ class _Plain:
         state = self._state
         if state is None:
             return
-        finished = state.windows_done + state.windows_skipped + state.windows_failed
+        finished = (
+            state.windows_done + state.windows_skipped + state.windows_failed + state.windows_busy
+        )
         planned = state.windows_planned
         rate = state.records / state.elapsed if state.elapsed > 0 else 0.0
         eta = (
@@ -279,7 +281,12 @@ def _progress(ui: Ui) -> Iterator[_Plain]:
 
         class _Rich(_Plain):
             def update(self, state: ExportProgress) -> None:
-                finished = state.windows_done + state.windows_skipped + state.windows_failed
+                finished = (
+                    state.windows_done
+                    + state.windows_skipped
+                    + state.windows_failed
+                    + state.windows_busy
+                )
                 rate = state.records / state.elapsed if state.elapsed > 0 else 0.0
                 bar.update(
                     task,
@@ -301,6 +308,10 @@ def _progress(ui: Ui) -> Iterator[_Plain]:
     plain.show()
 
 
+# How the summary table names each kind of rejected record.
+_REJECT_KINDS = {"no_id": "no id", "no_time": "no start time", "bad_time": "unreadable time"}
+
+
 def _table(ui: Ui, summary: ExportSummary) -> None:
     rate = summary.records / summary.elapsed if summary.elapsed > 0 else 0.0
     mark = summary.watermark.isoformat() if summary.watermark is not None else "-"
@@ -313,6 +324,15 @@ def _table(ui: Ui, summary: ExportSummary) -> None:
             ["records", f"{summary.records:,}"],
             ["duplicates dropped", f"{summary.duplicates:,}"],
             ["outside their window", f"{summary.out_of_window:,}"],
+            *(
+                [f"rejected: {_REJECT_KINDS.get(kind, kind)}", f"{count:,}"]
+                for kind, count in summary.rejected.items()
+            ),
+            *(
+                [["windows busy (another run)", f"{summary.windows_busy:,}"]]
+                if summary.windows_busy
+                else []
+            ),
             ["bytes", f"{summary.bytes:,}"],
             ["elapsed", f"{summary.elapsed:.2f} s"],
             ["throughput", f"{rate:,.0f} records/s"],

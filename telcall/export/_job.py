@@ -15,7 +15,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,9 +34,9 @@ from .._core.errors import (
 )
 from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan, temp_path
 from ._sinks import Format, open_sink
-from ._source import CdrSource, Connection, open_client, source_for
+from ._source import CdrSource, Connection, Rejected, open_client, source_for
 from ._state import DEFAULT_LEASE, CheckpointStore, ClaimLost, WindowRow, new_run_id
-from ._windows import DateLike
+from ._windows import DateLike, rejects_path
 
 __all__ = (
     "ClientFactory",
@@ -76,6 +76,7 @@ class WindowResult(msgspec.Struct, frozen=True, kw_only=True):
     records: int
     duplicates: int = 0
     out_of_window: int = 0
+    rejected: dict[str, int] = {}
     bytes: int
     sha256: str | None
     watermark: datetime | None = None
@@ -99,10 +100,13 @@ class ExportSummary(msgspec.Struct, frozen=True, kw_only=True):
 
     ``windows_done`` counts windows written by this run, ``windows_skipped``
     those already committed and intact, ``windows_busy`` those another live
-    run was exporting (it writes them; ``busy`` lists their files). ``records`` were written;
-    ``duplicates`` (same normalised id twice in a window) and
-    ``out_of_window`` (start time outside the window the server sent them for)
-    were dropped. ``files`` lists every window's file, relative to ``out_dir``.
+    run was exporting (it writes them; ``busy`` lists their files).
+    ``records`` were written; ``duplicates`` (same normalised id twice in a
+    window) and ``out_of_window`` (start time outside the window the server
+    sent them for) were dropped. ``rejected`` counts, by kind, the records
+    written to the windows' rejects files instead: ``no_id``, ``no_time`` (no
+    time to place the record by) and ``bad_time`` (a time that cannot be
+    read). ``files`` lists every window's file, relative to ``out_dir``.
     """
 
     out_dir: str
@@ -119,6 +123,7 @@ class ExportSummary(msgspec.Struct, frozen=True, kw_only=True):
     watermark: datetime | None
     windows_busy: int = 0
     busy: list[str] = []
+    rejected: dict[str, int] = {}
 
 
 class ExportError(TelcallError):
@@ -186,60 +191,126 @@ def _seal(file: BinaryIO, tmp: Path, final: Path) -> tuple[str, int]:
     return digest, size
 
 
+class _Rejects:
+    """A window's rejects file (raw record and reason per line), opened at the first reject."""
+
+    _encoder = msgspec.json.Encoder()
+
+    def __init__(self, final: Path, run_id: str) -> None:
+        self.final = final
+        self.tmp = temp_path(final, run_id)
+        self.file: BinaryIO | None = None
+        self.kinds: dict[str, int] = {}
+
+    def add(self, index: int, rid: str, kind: str, reason: str, wire: Any) -> None:
+        """Write one rejected record; the message names its id, or its index without one."""
+        if self.file is None:
+            self.file = self.tmp.open("wb")
+        name = f"record {rid!r}" if rid.strip() else f"record #{index} (no id)"
+        line = {"index": index, "id": rid, "kind": kind, "reason": f"{name}: {reason}"}
+        self.file.write(self._encoder.encode({**line, "record": wire}) + b"\n")
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        if sum(self.kinds.values()) == 1:
+            logger.warning("%s: %s: %s (see %s)", self.final.parent.name, name, reason,
+                           self.final.name)  # fmt: skip
+
+    def seal(self) -> None:
+        """Sync and rename the file into place, or remove an earlier run's if none was needed."""
+        if self.file is None:
+            self.final.unlink(missing_ok=True)
+            return
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.replace(self.tmp, self.final)
+
+    def discard(self) -> None:
+        """Close and remove the temp file (the window failed)."""
+        if self.file is not None:
+            self.file.close()
+            self.tmp.unlink(missing_ok=True)
+
+
+class _Counts(msgspec.Struct, kw_only=True):
+    """What one window read brought, record by record."""
+
+    records: int = 0
+    duplicates: int = 0
+    out_of_window: int = 0
+
+
 async def _fill(
     spec: WindowSpec,
     source: CdrSource,
     file: BinaryIO,
+    rejects: _Rejects,
     requests: AbstractAsyncContextManager[Any],
     on_page: Callable[[int], None] | None,
-) -> tuple[int, int, int]:
-    """Read the window into ``file``; return (records, duplicates, out of window)."""
+) -> _Counts:
+    """Read the window into ``file`` (odd records into ``rejects``); count what came."""
     start, end, raw = spec.start, spec.end, spec.raw
     sink = open_sink(spec.format, file, spec.connection.tz)
     seen: set[str] = set()
-    records = duplicates = out_of_window = 0
-
-    # Counted before the read opens, never beside it: a scroll reads a snapshot
-    # taken when it opens, so a count taken after that may include records
-    # filed since, which the read cannot bring, and the window would never pass.
-    async with requests:
-        expected = await source.count(start, end)
-    pages = source.pages(start, end, page_size=spec.page_size)
+    counts = _Counts()
+    index = 0
     try:
-        while True:
-            async with requests:
-                page = await anext(pages, None)
-            if page is None:
-                break
-            batch: list[Any] = []
-            keep, mark = batch.append, seen.add
-            for rid, at, record, wire in page:
-                if rid in seen:
-                    duplicates += 1
-                elif at is None or not start <= at < end:
-                    # Servers filter on rounded or inclusive bounds; the window is the truth.
-                    mark(rid)
-                    out_of_window += 1
-                else:
-                    mark(rid)
-                    keep(wire if raw else record)
-            sink.write(batch)
-            records += len(batch)
-            if on_page is not None:
-                on_page(len(batch))
-    finally:
-        aclose = getattr(pages, "aclose", None)
-        if aclose is not None:
-            # Shielded: a cancelled job (another window's fatal error) must still
-            # stop this window's requests, not leave them to the garbage collector.
-            with anyio.CancelScope(shield=True):
-                await aclose()
-    if expected is not None and len(seen) < expected:
-        raise IncompleteWindow(
-            f"the server counts {expected} records in {spec.path}, the read brought {len(seen)}"
-        )
+        # Counted before the read opens, never beside it: a scroll reads a snapshot
+        # taken when it opens, so a count taken after that may include records
+        # filed since, which the read cannot bring, and the window would never pass.
+        async with requests:
+            expected = await source.count(start, end)
+        pages = source.pages(start, end, page_size=spec.page_size)
+        try:
+            while True:
+                async with requests:
+                    page = await anext(pages, None)
+                if page is None:
+                    break
+                batch: list[Any] = []
+                keep, mark = batch.append, seen.add
+                for rid, at, record, wire in page:
+                    index += 1
+                    if not rid.strip():
+                        # Counted by position: the server counts it too.
+                        mark(f"\0{index}")
+                        rejects.add(index, rid, "no_id", "the record has no id", wire)
+                    elif rid in seen:
+                        counts.duplicates += 1
+                    elif isinstance(record, Rejected):
+                        mark(rid)
+                        rejects.add(index, rid, record.kind, record.reason, wire)
+                    elif at is None:
+                        mark(rid)
+                        rejects.add(index, rid, "no_time", "no time to place it in a window", wire)
+                    elif not start <= at < end:
+                        # Servers filter on rounded or inclusive bounds; the window is the truth.
+                        mark(rid)
+                        counts.out_of_window += 1
+                    else:
+                        mark(rid)
+                        keep(wire if raw else record)
+                sink.write(batch)
+                counts.records += len(batch)
+                if on_page is not None:
+                    on_page(len(batch))
+        finally:
+            aclose = getattr(pages, "aclose", None)
+            if aclose is not None:
+                # Shielded: a cancelled job (another window's fatal error) must still
+                # stop this window's requests, not leave them to the garbage collector.
+                with anyio.CancelScope(shield=True):
+                    await aclose()
+        if expected is not None and len(seen) < expected:
+            raise IncompleteWindow(
+                f"the server counts {expected} records in {spec.path}, the read brought {len(seen)}"
+            )
+    except BaseException:
+        # Closed on every path: a Parquet writer left open complains from __del__.
+        with contextlib.suppress(Exception):
+            sink.close()
+        raise
     sink.close()
-    return records, duplicates, out_of_window
+    return counts
 
 
 async def _write(
@@ -254,24 +325,29 @@ async def _write(
     final = Path(spec.out_dir) / spec.path
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(final, run_id)
+    rejects = _Rejects(Path(spec.out_dir) / rejects_path(spec.path), run_id)
     file = tmp.open("wb")
     try:
-        records, duplicates, out_of_window = await _fill(spec, source, file, requests, on_page)
+        counts = await _fill(spec, source, file, rejects, requests, on_page)
+        await anyio.to_thread.run_sync(rejects.seal)
         digest, size = await anyio.to_thread.run_sync(_seal, file, tmp, final)
     except BaseException:
         file.close()
         tmp.unlink(missing_ok=True)
+        rejects.discard()
         raise
     start, end = spec.start, spec.end
+    rejected = sum(rejects.kinds.values())
     mark = await anyio.to_thread.run_sync(
         functools.partial(
             store.commit,
             start=int(start.timestamp()),
             end=int(end.timestamp()),
             path=spec.path,
-            records=records,
+            records=counts.records,
             sha256=digest,
             size=size,
+            rejected=rejected,
             run_id=run_id,
         )
     )
@@ -280,13 +356,22 @@ async def _write(
         end=end,
         path=spec.path,
         skipped=False,
-        records=records,
-        duplicates=duplicates,
-        out_of_window=out_of_window,
+        records=counts.records,
+        duplicates=counts.duplicates,
+        out_of_window=counts.out_of_window,
+        rejected=dict(sorted(rejects.kinds.items())),
         bytes=size,
         sha256=digest,
         watermark=None if mark is None else datetime.fromtimestamp(mark, start.tzinfo),
     )
+
+
+def _add_up(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for count in counts:
+        for kind, n in count.items():
+            total[kind] = total.get(kind, 0) + n
+    return dict(sorted(total.items()))
 
 
 async def _intact(store: CheckpointStore, spec: WindowSpec) -> WindowRow | None:
@@ -673,6 +758,7 @@ async def export_cdrs(
         records=sum(r.records for r in written),
         duplicates=sum(r.duplicates for r in written),
         out_of_window=sum(r.out_of_window for r in written),
+        rejected=_add_up(r.rejected for r in written),
         bytes=sum(r.bytes for r in written),
         elapsed=time.perf_counter() - began,
         files=[spec.path for spec in specs],

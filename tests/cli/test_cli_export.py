@@ -328,3 +328,16 @@ async def test_status_shows_done_claimed_failed(tel4vn_simulator, tmp_path):
     assert missing.code == 1
     assert "holds no export" in missing.err
     assert not (tmp_path / "nothing").exists()
+
+
+async def test_odd_records_counted_in_the_table(tel4vn_simulator, tmp_path, monkeypatch):
+    """The summary table has a line per kind of rejected record."""
+    store = tel4vn_simulator.store
+    render = store.render
+    bad = {store.core(1).id: {"id": " "}, store.core(2).id: {"time_started": ""}}
+    monkeypatch.setattr(store, "render", lambda core: {**render(core), **bad.get(core.id, {})})
+    result = await run_cli("export", "cdrs", *WEEK, "--out", str(tmp_path),
+                           env=sim_env(tel4vn_simulator))  # fmt: skip
+    assert result.code == 0, result.err
+    lines = {" ".join(line.split()) for line in result.out.splitlines()}
+    assert {"rejected: no id 1", "rejected: no start time 1"} <= lines
