@@ -201,6 +201,12 @@ def add_tel4vn_options(
         metavar="SECONDS",
         help="per-request timeout (default: %(default)g)",
     )
+    group.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="bound on each call as a whole, retries included (default: none)",
+    )
     return group
 
 
@@ -232,6 +238,7 @@ def tel4vn_client(args: argparse.Namespace) -> AsyncTel4vnClient:
         api_key=api_key or "",
         token=token or "",
         timeout=args.timeout,
+        deadline=args.deadline,
         tz=args.tz,
         cdr_mapping=args.mapping,
     )

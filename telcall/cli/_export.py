@@ -172,6 +172,7 @@ def _omicall_client(args: argparse.Namespace) -> AsyncOmicallClient:
         api_key=api_key or "",
         token=token or "",
         timeout=args.timeout,
+        deadline=args.deadline,
         tz=args.tz,
     )
 
@@ -196,6 +197,7 @@ def _aicallcenter_client(args: argparse.Namespace) -> AsyncAICallCenterClient:
         secret_key=secret_key or "",
         access_token=token or "",
         timeout=args.timeout,
+        deadline=args.deadline,
         tz=args.tz,
     )
 

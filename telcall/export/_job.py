@@ -30,6 +30,7 @@ from .._core.errors import (
     NotFoundError,
     PermissionDeniedError,
     TelcallError,
+    TransportError,
     ValidationError,
 )
 from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan, temp_path
@@ -43,6 +44,7 @@ __all__ = (
     "ExportError",
     "ExportProgress",
     "ExportSummary",
+    "HostUnreachable",
     "IncompleteWindow",
     "WindowResult",
     "WindowSuperseded",
@@ -140,6 +142,29 @@ class ExportError(TelcallError):
         super().__init__(
             f"{len(failures)} of {summary.windows_planned} windows failed "
             f"(first: {first[0].path}: {first[1]}); run the export again to finish it"
+        )
+        self.summary = summary
+        self.failures = failures
+
+
+class HostUnreachable(ExportError):
+    """The first windows all failed with the same connection or timeout error: the job stopped.
+
+    Raised by :func:`export_cdrs` when its first ``concurrency`` window
+    attempts fail alike (a refused or silent host, a wrong address), instead
+    of retrying every window against it. ``failures`` holds those attempts.
+    """
+
+    def __init__(
+        self, summary: ExportSummary, failures: list[tuple[WindowSpec, BaseException]]
+    ) -> None:
+        first = failures[0][1]
+        TelcallError.__init__(
+            self,
+            f"the first {len(failures)} windows all failed with {type(first).__name__} "
+            f"({first}); stopped the job instead of trying the other "
+            f"{summary.windows_planned - len(failures)}: check the address and the network, "
+            "then run the export again",
         )
         self.summary = summary
         self.failures = failures
@@ -538,8 +563,12 @@ async def _run_window(
     on_page: Callable[[int], None] | None,
     slot: AbstractAsyncContextManager[Any],
     run_id: str,
+    on_attempt: Callable[[WindowSpec, BaseException | None], None] | None = None,
 ) -> WindowResult:
-    """:func:`arun_window` for run ``run_id``, claiming and reading only while holding ``slot``."""
+    """:func:`arun_window` for run ``run_id``, claiming and reading only while holding ``slot``.
+
+    ``on_attempt(spec, error)`` hears how each attempt ended (``None``: written).
+    """
     store = CheckpointStore(spec.out_dir)
     # Checked before taking a slot or building a client: a rerun skips most windows.
     row = await _intact(store, spec)
@@ -557,8 +586,10 @@ async def _run_window(
         attempt = 0
         while True:
             try:
-                return await _attempt(spec, source, store, gate, on_page, slot, run_id)
+                result = await _attempt(spec, source, store, gate, on_page, slot, run_id)
             except TelcallError as exc:
+                if on_attempt is not None:
+                    on_attempt(spec, exc)
                 if isinstance(exc, (*_FATAL, CheckpointError)) or attempt >= window_retries:
                     await _record_failure(store, spec, run_id, exc)
                     raise
@@ -571,6 +602,10 @@ async def _run_window(
                     window_retries + 1,
                 )
                 await anyio.sleep(min(30.0, 0.5 * 2**attempt))
+            else:
+                if on_attempt is not None and not result.skipped:
+                    on_attempt(spec, None)
+                return result
     finally:
         if owned is not None:
             await owned.aclose()
@@ -651,7 +686,9 @@ async def export_cdrs(
     before it is read, and a window another live run holds is skipped and
     reported (``windows_busy``); see :mod:`telcall.export._state`.
 
-    Raises :class:`ExportError` if windows still fail after ``window_retries``.
+    Raises :class:`ExportError` if windows still fail after ``window_retries``,
+    and :class:`HostUnreachable` as soon as the first ``concurrency`` window
+    attempts all fail with the same connection or timeout error.
     An error that dooms every window (refused credentials or access, an
     unknown resource such as a campaign, invalid input) stops the job and is
     raised itself; the windows committed until then stay committed.
@@ -715,6 +752,7 @@ async def export_cdrs(
                 on_page=on_page,
                 slot=windows,
                 run_id=run_id,
+                on_attempt=on_attempt,
             )
         except _FATAL as exc:
             fatal.append(exc)
@@ -739,6 +777,18 @@ async def export_cdrs(
 
     report()
     fatal: list[TelcallError] = []
+    # The outcomes of the first window attempts (None: written), to spot a dead host early.
+    first_read: list[tuple[WindowSpec, BaseException | None]] = []
+    unreachable: list[tuple[WindowSpec, BaseException]] = []
+
+    def on_attempt(spec: WindowSpec, error: BaseException | None) -> None:
+        if len(first_read) >= concurrency:
+            return
+        first_read.append((spec, error))
+        if len(first_read) == concurrency < len(specs) and _all_alike(first_read):
+            unreachable.extend((s, e) for s, e in first_read if e is not None)
+            group.cancel_scope.cancel()
+
     async with anyio.create_task_group() as group:
         for spec in specs:
             group.start_soon(one, spec)
@@ -768,6 +818,14 @@ async def export_cdrs(
             else datetime.fromtimestamp(watermark.watermark, source_for(client).tz)
         ),
     )
+    if unreachable:
+        raise HostUnreachable(summary, unreachable)
     if failures:
         raise ExportError(summary, failures)
     return summary
+
+
+def _all_alike(outcomes: list[tuple[WindowSpec, BaseException | None]]) -> bool:
+    """Whether every attempt failed with a transport error of one type (the same dead host)."""
+    kinds = {type(error) for _, error in outcomes}
+    return len(kinds) == 1 and isinstance(outcomes[0][1], TransportError)

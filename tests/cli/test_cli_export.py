@@ -341,3 +341,43 @@ async def test_odd_records_counted_in_the_table(tel4vn_simulator, tmp_path, monk
     assert result.code == 0, result.err
     lines = {" ".join(line.split()) for line in result.out.splitlines()}
     assert {"rejected: no id 1", "rejected: no start time 1"} <= lines
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (connections are refused)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_refused_host_stops_the_job_early(tmp_path):
+    """48 windows against a refused port: stopped after the first 4, one line, exit 1."""
+    env = clean_env(TELCALL_TEL4VN_BASE_URL=f"http://127.0.0.1:{free_port()}",
+                    TELCALL_TEL4VN_TOKEN="t")  # fmt: skip
+    began = asyncio.get_running_loop().time()
+    args = ("--since", "2026-11-01", "--until", "2026-11-03", "--window", "1h")
+    result = await run_cli("export", "cdrs", *args, "--out", str(tmp_path), env=env, timeout=120)
+    elapsed = asyncio.get_running_loop().time() - began
+    assert result.code == 1, result.err
+    last = result.err_lines[-1]
+    assert last.startswith(
+        "telcall export cdrs: error: the first 4 windows all failed with ConnectError"
+    )
+    assert "127.0.0.1" in last
+    assert "the other 44" in last
+    assert elapsed < 20
+
+
+async def test_deadline_bounds_a_silent_host(tel4vn_simulator_factory, tmp_path):
+    """A host that accepts and never answers: --deadline ends each call; the job stops early."""
+    sim = await tel4vn_simulator_factory(cdrs=100, faults=Faults(stall_rate=1.0))
+    began = asyncio.get_running_loop().time()
+    args = (*WEEK, "--window", "6h", "--out", str(tmp_path), "--timeout", "5", "--deadline", "1")
+    result = await run_cli("export", "cdrs", *args, env=sim_env(sim), timeout=120)
+    elapsed = asyncio.get_running_loop().time() - began
+    assert result.code == 1, result.err
+    assert "all failed with TransportTimeout" in result.err_lines[-1]
+    assert sim.base_url.removeprefix("http://") in result.err_lines[-1]
+    assert elapsed < 30
