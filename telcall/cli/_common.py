@@ -27,6 +27,7 @@ __all__ = (
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "CliError",
     "Command",
@@ -49,6 +50,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: What a shell reports for a process ended by SIGTERM (128 + 15).
+EXIT_TERMINATED = 143
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 # A string: argparse's action class is not subscriptable at run time.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -28,6 +30,7 @@ from telcall.export._state import CheckpointStore
 
 from ._common import (
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     CliError,
     Subparsers,
@@ -345,7 +348,46 @@ def _table(ui: Ui, summary: ExportSummary) -> None:
     )
 
 
+@contextmanager
+def _cancel_on_sigterm() -> Iterator[list[bool]]:
+    """Cancel the running task on SIGTERM, as asyncio does on Ctrl-C; yield whether it came."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    came: list[bool] = []
+
+    def stop() -> None:
+        came.append(True)
+        if task is not None:
+            task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop)
+    except (NotImplementedError, RuntimeError):
+        # No loop signal handlers (Windows): SIGTERM ends the process as before.
+        yield came
+        return
+    try:
+        yield came
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
 async def _run(args: argparse.Namespace) -> int:
+    # SIGTERM (Kubernetes, systemd, Celery) stops the export the way Ctrl-C does:
+    # reading stops, temp files and claims are let go, committed windows stay.
+    with _cancel_on_sigterm() as terminated:
+        try:
+            return await _export(args)
+        except asyncio.CancelledError:
+            if not terminated:
+                raise
+    raise CliError(
+        "terminated (SIGTERM); run the same command again to finish the export",
+        exit_code=EXIT_TERMINATED,
+    )
+
+
+async def _export(args: argparse.Namespace) -> int:
     ui = Ui()
     last = args.since.strip().lower() == "last"
     async with _client(args) as client:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -381,3 +383,39 @@ async def test_deadline_bounds_a_silent_host(tel4vn_simulator_factory, tmp_path)
     assert "all failed with TransportTimeout" in result.err_lines[-1]
     assert sim.base_url.removeprefix("http://") in result.err_lines[-1]
     assert elapsed < 30
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+async def test_sigterm_stops_cleanly_then_resumes(tel4vn_simulator_factory, tmp_path):
+    """SIGTERM mid-export: one line, exit 143, no temp file or claim left; a rerun finishes."""
+    sim = await tel4vn_simulator_factory(cdrs=5000, faults=Faults(latency=0.03))
+    args = ("export", "cdrs", *WEEK, "--out", str(tmp_path), "--window", "6h", "--json")
+    proc = await asyncio.create_subprocess_exec(
+        *CLI, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=sim_env(sim),
+    )  # fmt: skip
+    store = CheckpointStore(tmp_path)
+    for _ in range(300):
+        await asyncio.sleep(0.1)
+        if (tmp_path / STATE_FILE).exists() and any(
+            row.status == "done" for row in store.windows()
+        ):
+            break
+    proc.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 143, err.decode()
+    lines = [line for line in err.decode().splitlines() if line.strip()]
+    assert lines == [
+        "telcall export cdrs: error: terminated (SIGTERM); run the same command again to "
+        "finish the export"
+    ]
+    assert not list(tmp_path.glob("date=*/.*.tmp"))
+    # Released, not merely dead: the raw table is empty.
+    with contextlib.closing(sqlite3.connect(store.path)) as db:
+        assert db.execute("SELECT count(*) FROM claims").fetchone() == (0,)
+    done = sum(row.status == "done" for row in store.windows())
+    assert 0 < done < 28
+    result = await run_cli(*args, env=sim_env(sim))
+    assert result.code == 0, result.err
+    assert summary_of(result.out).windows_skipped == done
+    assert_exactly_once(tmp_path, set(sim.cdr_ids()))
