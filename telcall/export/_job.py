@@ -754,7 +754,11 @@ async def export_cdrs(
                 run_id=run_id,
                 on_attempt=on_attempt,
             )
-        except _FATAL as exc:
+        except (WindowSuperseded, ClaimLost) as exc:
+            logger.error("window %s failed: %s", spec.path, exc)
+            failures.append((spec, exc))
+        except (*_FATAL, CheckpointError) as exc:
+            # A checkpoint store that cannot be read or written fails every window alike.
             fatal.append(exc)
             group.cancel_scope.cancel()
             return

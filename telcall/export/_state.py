@@ -220,7 +220,8 @@ def _now() -> str:
 _ADVICE = (
     (("not a database", "malformed", "corrupt"), "it is damaged: move it aside and run the "
      "export again (the windows are then exported afresh)"),
-    (("disk is full", "disk i/o"), "free space on its disk and run the export again"),
+    (("disk is full",), "free space on its disk and run the export again"),
+    (("disk i/o",), "check its disk (full, or failing?) and run the export again"),
     (("readonly", "read-only", "unable to open", "permission"), "make it and its directory "
      "writable by this user and run the export again"),
 )  # fmt: skip

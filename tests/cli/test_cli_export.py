@@ -419,3 +419,16 @@ async def test_sigterm_stops_cleanly_then_resumes(tel4vn_simulator_factory, tmp_
     assert result.code == 0, result.err
     assert summary_of(result.out).windows_skipped == done
     assert_exactly_once(tmp_path, set(sim.cdr_ids()))
+
+
+async def test_damaged_state_file_one_line(tel4vn_simulator, tmp_path):
+    """A _state.db that is not a database: one line naming the file and the fix, exit 1."""
+    (tmp_path / STATE_FILE).write_bytes(b"not a database\n" * 100)
+    result = await run_cli("export", "cdrs", *WEEK, "--out", str(tmp_path),
+                           env=sim_env(tel4vn_simulator))  # fmt: skip
+    assert result.code == 1
+    assert result.err_lines == [
+        f"telcall export cdrs: error: checkpoint file {tmp_path / STATE_FILE}: file is not a "
+        "database; it is damaged: move it aside and run the export again (the windows are then "
+        "exported afresh)"
+    ]

@@ -314,3 +314,23 @@ def rejects_files(out: Path) -> list[Path]:
 def path_lines(path: Path) -> list[bytes]:
     """The lines of a file."""
     return path.read_bytes().splitlines()
+
+
+async def test_broken_store_stops_the_job(
+    client: AsyncTel4vnClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint store that cannot commit fails every window alike: its error stops the job."""
+    from telcall.errors import CheckpointError
+
+    def full(self: CheckpointStore, **_: Any) -> None:
+        raise CheckpointError(f"checkpoint file {self.path}: database or disk is full")
+
+    monkeypatch.setattr(CheckpointStore, "commit", full)
+    with pytest.raises(CheckpointError, match="disk is full"):
+        await export_cdrs(client, START, END, tmp_path, window=timedelta(hours=6))
+    assert not list_temp_files(tmp_path)
+
+
+def list_temp_files(out: Path) -> list[Path]:
+    """Temp files left in an export directory."""
+    return list(out.glob("date=*/.*.tmp"))
