@@ -686,6 +686,9 @@ async def export_cdrs(
     before it is read, and a window another live run holds is skipped and
     reported (``windows_busy``); see :mod:`telcall.export._state`.
 
+    If ``progress`` raises, the job stops (windows being read are cancelled
+    and cleaned up; committed ones stay) and its exception is raised as is.
+
     Raises :class:`ExportError` if windows still fail after ``window_retries``,
     and :class:`HostUnreachable` as soon as the first ``concurrency`` window
     attempts all fail with the same connection or timeout error.
@@ -721,21 +724,27 @@ async def export_cdrs(
     # Running totals, so a progress report per page costs no pass over the results.
     totals = {"records": 0, "bytes": 0, "done": 0, "skipped": 0, "busy": 0}
 
+    # The caller's progress callback raised: the job stops and re-raises it as is.
+    callback_error: list[Exception] = []
+
     def report() -> None:
-        if progress is None:
+        if progress is None or callback_error:
             return
-        progress(
-            ExportProgress(
-                windows_planned=len(specs),
-                windows_done=totals["done"],
-                windows_skipped=totals["skipped"],
-                windows_failed=len(failures),
-                records=totals["records"],
-                bytes=totals["bytes"],
-                elapsed=time.perf_counter() - began,
-                windows_busy=totals["busy"],
-            )
+        snapshot = ExportProgress(
+            windows_planned=len(specs),
+            windows_done=totals["done"],
+            windows_skipped=totals["skipped"],
+            windows_failed=len(failures),
+            records=totals["records"],
+            bytes=totals["bytes"],
+            elapsed=time.perf_counter() - began,
+            windows_busy=totals["busy"],
         )
+        try:
+            progress(snapshot)
+        except Exception as exc:
+            callback_error.append(exc)
+            group.cancel_scope.cancel()
 
     def on_page(count: int) -> None:
         totals["records"] += count
@@ -779,7 +788,6 @@ async def export_cdrs(
                 totals["bytes"] += result.bytes
         report()
 
-    report()
     fatal: list[TelcallError] = []
     # The outcomes of the first window attempts (None: written), to spot a dead host early.
     first_read: list[tuple[WindowSpec, BaseException | None]] = []
@@ -794,8 +802,11 @@ async def export_cdrs(
             group.cancel_scope.cancel()
 
     async with anyio.create_task_group() as group:
+        report()
         for spec in specs:
             group.start_soon(one, spec)
+    if callback_error:
+        raise callback_error[0]
     if fatal:
         raise fatal[0]
     watermark = await anyio.to_thread.run_sync(CheckpointStore(out_dir).job)
