@@ -778,9 +778,7 @@ async def export_cdrs(
             results.append(result)
             if result.claimed_by is not None:
                 totals["busy"] += 1
-                logger.warning(
-                    "window %s is being exported by run %s", spec.path, result.claimed_by
-                )
+                logger.info("window %s is being exported by run %s", spec.path, result.claimed_by)
             elif result.skipped:
                 totals["skipped"] += 1
             else:

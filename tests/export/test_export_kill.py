@@ -51,14 +51,17 @@ def test_sigkill_then_resume_is_exactly_once(
     for round_ in range(5):
         out = tmp_path / f"run{round_}"
         victims = [start_export(sim.base_url, sim.api_key, out, pipe=False)]
-        # Start the clock once the job has planned (imports alone take ~0.5 s); the
-        # windows then commit over ~1-2.5 s here (longer on slower machines): kill among them.
+        # Start the clock once the job has planned (imports alone take ~0.5 s).
         deadline = time.monotonic() + 30
         while not (out / "_state.db").exists() and time.monotonic() < deadline:
             time.sleep(0.02)
         victims += [start_export(sim.base_url, sim.api_key, out, pipe=False)
                     for _ in range(processes - 1)]  # fmt: skip
-        time.sleep(rng.uniform(0.3, 1.0))
+        # Then kill among the commits (over ~1-3 s here; longer on a loaded machine).
+        while not any(row.status == "done" for row in CheckpointStore(out).windows()):
+            assert time.monotonic() < deadline, "no window was ever committed"
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.8))
         for victim in victims:
             victim.send_signal(signal.SIGKILL)
         for victim in victims:

@@ -151,3 +151,15 @@ def test_full_disk_is_a_checkpoint_error(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"checkpoint file {tmp_path / '_state.db'}: ")
     assert "run the export again" in done.stdout
+
+
+def test_schedule_refuses_rows_another_plan_added(store: CheckpointStore) -> None:
+    """Planned windows overlapping rows this plan did not drop: PlanChanged, nothing written."""
+    from telcall.export._state import PlanChanged
+
+    store.schedule([(0, 10, "p0"), (10, 20, "p10")], redo=[], drop=[])
+    with pytest.raises(PlanChanged):
+        store.schedule([(0, 20, "p0-20"), (20, 30, "p20")], redo=[], drop=[0])
+    assert [(r.start, r.end) for r in store.windows()] == [(0, 10), (10, 20)]
+    store.schedule([(0, 20, "p0-20")], redo=[], drop=[0, 10])
+    assert [(r.start, r.end) for r in store.windows()] == [(0, 20)]
