@@ -236,8 +236,7 @@ class _Rejects:
         self.file.write(self._encoder.encode({**line, "record": wire}) + b"\n")
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         if sum(self.kinds.values()) == 1:
-            logger.warning("%s: %s: %s (see %s)", self.final.parent.name, name, reason,
-                           self.final.name)  # fmt: skip
+            logger.warning("%s: %s (more in %s)", name, reason, self.final.name)
 
     def seal(self) -> None:
         """Sync and rename the file into place, or remove an earlier run's if none was needed."""

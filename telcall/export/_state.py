@@ -117,7 +117,8 @@ def new_run_id() -> str:
 def _process_exists(run_id: str) -> bool:
     """False only when the run was on this host and its process is gone."""
     parts = run_id.rsplit("-", 2)
-    if len(parts) != 3 or parts[0] != _HOST or not parts[1].isdigit():
+    # Windows' os.kill terminates the process whatever the signal: leases only there.
+    if os.name != "posix" or len(parts) != 3 or parts[0] != _HOST or not parts[1].isdigit():
         return True
     try:
         os.kill(int(parts[1]), 0)
@@ -415,9 +416,8 @@ class CheckpointStore:
             ).fetchall()
             if rows != [(start, end)]:
                 return Claim("stale")
-            db.execute(
-                "DELETE FROM claims WHERE start < ? AND end > ?", (end, start)
-            )  # dead claims of the range (a live one of ours is replaced)
+            # What overlaps now is dead, or this run's own earlier claim.
+            db.execute("DELETE FROM claims WHERE start < ? AND end > ?", (end, start))
             db.execute(
                 "INSERT INTO claims (start, end, run_id, expires) VALUES (?, ?, ?, ?)",
                 (start, end, run_id, now + lease),
