@@ -23,7 +23,8 @@ The claim protocol (what any checkpoint store must provide; SQLite here):
 - A claim is a lease: the holder renews it while reading
   (:meth:`~CheckpointStore.renew`); it is live until it expires, and on the
   holder's own host only while the holder's process exists, so the rerun
-  after a crash takes over at once.
+  after a crash takes over at once. Leases are wall-clock times: hosts that
+  share a directory need synchronised clocks (NTP).
 - :meth:`~CheckpointStore.commit` succeeds only for the claim's holder, and
   releases the claim; :meth:`~CheckpointStore.release` drops it otherwise.
 - :meth:`~CheckpointStore.schedule` (re-cutting a range) refuses to drop windows
