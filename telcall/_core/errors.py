@@ -18,6 +18,7 @@ The hierarchy::
     │   └── RedirectError               a 3xx answer (redirects are never followed)
     ├── DecodeError                     a success status whose body is not the expected JSON
     ├── PaginationError                 a listing whose cursor does not advance
+    ├── CheckpointError                 an export's checkpoint file is damaged, full or busy
     ├── ValidationError (ValueError)    bad input, rejected before any I/O
     ├── ClientClosedError (RuntimeError) the client was closed
     └── WrongEventLoopError (RuntimeError) an async client used from another event loop
@@ -39,6 +40,7 @@ __all__ = (
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "CheckpointError",
     "ClientClosedError",
     "ConnectError",
     "DecodeError",
@@ -335,6 +337,14 @@ class PaginationError(TelcallError):
 
     Raised within a few pages instead of paging forever (the same ``scroll_id`` with the same
     records, offsets the server ignores, ``has_next`` on a repeated page).
+    """
+
+
+class CheckpointError(TelcallError):
+    """An export's checkpoint store failed or refused: the message names the file and the fix.
+
+    Raised for a damaged, unwritable or full ``_state.db``, and when another
+    live run holds the windows a run needs (see :mod:`telcall.export`).
     """
 
 

@@ -4,7 +4,8 @@ Each subcommand lives in its own module listed in :data:`COMMANDS`; a module
 exposes ``register(subparsers)`` (see :mod:`telcall.cli._common` for the
 contract). To add a command, write the module and add one line to the tuple.
 
-Exit codes: 0 success, 1 runtime or API error, 2 usage error, 130 Ctrl-C
+Exit codes: 0 success, 1 runtime or API error, 2 usage error, 130 Ctrl-C,
+143 SIGTERM for ``export cdrs`` (which stops cleanly on it as on Ctrl-C)
 (serving commands such as ``simulate`` exit 0 on Ctrl-C or SIGTERM: it is how
 they are meant to stop), 141 when the reader of stdout went away (``| head``).
 """

@@ -225,7 +225,8 @@ async def _records(
     left = limit
     async with closing(source.pages(start, end, page_size=page_size)) as pages:
         async for page in pages:
-            records = [record for _, _, record, _ in page]
+            # A record whose times cannot be read has no row to show (export keeps it aside).
+            records = [record for _, _, record, _ in page if isinstance(record, CallRecord)]
             if left is not None:
                 records = records[:left]
                 left -= len(records)

@@ -30,6 +30,7 @@ __all__ = (
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "PROVIDERS",
     "CliError",
@@ -60,6 +61,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: What a shell reports for a process ended by SIGTERM (128 + 15).
+EXIT_TERMINATED = 143
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 # A string: argparse's action class is not subscriptable at run time.
@@ -317,6 +320,12 @@ def add_connection_options(
         metavar="URL",
         help="HTTP(S) proxy, e.g. http://proxy:3128 (default: HTTPS_PROXY/HTTP_PROXY)",
     )
+    group.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="bound on each call as a whole, retries included (default: none)",
+    )
     return group
 
 
@@ -367,6 +376,7 @@ def connect(args: argparse.Namespace) -> Any:
         "timeout": args.timeout,
         "tz": args.tz,
         "proxy": args.proxy,
+        "deadline": args.deadline,
     }
     if args.provider == "tel4vn":
         options["cdr_mapping"] = args.mapping or "auto"

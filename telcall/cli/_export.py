@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import re
+import signal
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import msgspec
 
-from telcall.export import AICallCenterSource, ExportProgress, ExportSummary, export_cdrs
+from telcall.export import (
+    STATE_FILE,
+    AICallCenterSource,
+    ExportProgress,
+    ExportSummary,
+    export_cdrs,
+)
+from telcall.export._state import CheckpointStore
 
 from ._common import (
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     CliError,
     Subparsers,
@@ -63,7 +74,7 @@ def parse_lookback(text: str) -> timedelta:
 
 
 def register(subparsers: Subparsers) -> None:
-    """Add ``telcall export cdrs``."""
+    """Add ``telcall export cdrs`` and ``telcall export status``."""
     parser = subparsers.add_parser(
         "export",
         help="export CDRs to NDJSON, CSV or Parquet files, resumably",
@@ -122,6 +133,19 @@ def register(subparsers: Subparsers) -> None:
     )
     cdrs.set_defaults(handler=_run)
 
+    status = kinds.add_parser(
+        "status",
+        help="what an export directory holds: windows done, claimed, failed; rejected records",
+        description=(
+            "Show the checkpoint of an export directory: the job, the watermark, how many "
+            "windows are done or pending, which are claimed by a live run, which failed last "
+            "time (and why), and how many records went to rejects files. Reads only."
+        ),
+    )
+    status.add_argument("dir", type=Path, metavar="DIR", help="the export directory")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(handler=_status)
+
 
 def _client(args: argparse.Namespace) -> Any:
     """The provider's client, from flags then the environment; wrong or missing ones exit 2."""
@@ -158,7 +182,9 @@ class _Plain:
         state = self._state
         if state is None:
             return
-        finished = state.windows_done + state.windows_skipped + state.windows_failed
+        finished = (
+            state.windows_done + state.windows_skipped + state.windows_failed + state.windows_busy
+        )
         planned = state.windows_planned
         rate = state.records / state.elapsed if state.elapsed > 0 else 0.0
         eta = (
@@ -202,7 +228,12 @@ def _progress(ui: Ui) -> Iterator[_Plain]:
 
         class _Rich(_Plain):
             def update(self, state: ExportProgress) -> None:
-                finished = state.windows_done + state.windows_skipped + state.windows_failed
+                finished = (
+                    state.windows_done
+                    + state.windows_skipped
+                    + state.windows_failed
+                    + state.windows_busy
+                )
                 rate = state.records / state.elapsed if state.elapsed > 0 else 0.0
                 bar.update(
                     task,
@@ -224,6 +255,10 @@ def _progress(ui: Ui) -> Iterator[_Plain]:
     plain.show()
 
 
+# How the summary table names each kind of rejected record.
+_REJECT_KINDS = {"no_id": "no id", "no_time": "no start time", "bad_time": "unreadable time"}
+
+
 def _table(ui: Ui, summary: ExportSummary) -> None:
     rate = summary.records / summary.elapsed if summary.elapsed > 0 else 0.0
     mark = summary.watermark.isoformat() if summary.watermark is not None else "-"
@@ -236,6 +271,15 @@ def _table(ui: Ui, summary: ExportSummary) -> None:
             ["records", f"{summary.records:,}"],
             ["duplicates dropped", f"{summary.duplicates:,}"],
             ["outside their window", f"{summary.out_of_window:,}"],
+            *(
+                [f"rejected: {_REJECT_KINDS.get(kind, kind)}", f"{count:,}"]
+                for kind, count in summary.rejected.items()
+            ),
+            *(
+                [["windows busy (another run)", f"{summary.windows_busy:,}"]]
+                if summary.windows_busy
+                else []
+            ),
             ["bytes", f"{summary.bytes:,}"],
             ["elapsed", f"{summary.elapsed:.2f} s"],
             ["throughput", f"{rate:,.0f} records/s"],
@@ -246,7 +290,46 @@ def _table(ui: Ui, summary: ExportSummary) -> None:
     )
 
 
+@contextmanager
+def _cancel_on_sigterm() -> Iterator[list[bool]]:
+    """Cancel the running task on SIGTERM, as asyncio does on Ctrl-C; yield whether it came."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    came: list[bool] = []
+
+    def stop() -> None:
+        came.append(True)
+        if task is not None:
+            task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop)
+    except (NotImplementedError, RuntimeError):
+        # No loop signal handlers (Windows): SIGTERM ends the process as before.
+        yield came
+        return
+    try:
+        yield came
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
 async def _run(args: argparse.Namespace) -> int:
+    # SIGTERM (Kubernetes, systemd, Celery) stops the export the way Ctrl-C does:
+    # reading stops, temp files and claims are let go, committed windows stay.
+    with _cancel_on_sigterm() as terminated:
+        try:
+            return await _export(args)
+        except asyncio.CancelledError:
+            if not terminated:
+                raise
+    raise CliError(
+        "terminated (SIGTERM); run the same command again to finish the export",
+        exit_code=EXIT_TERMINATED,
+    )
+
+
+async def _export(args: argparse.Namespace) -> int:
     ui = Ui()
     last = args.since.strip().lower() == "last"
     async with _client(args) as client:
@@ -270,4 +353,111 @@ async def _run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         _table(ui, summary)
+    return EXIT_OK
+
+
+class _WindowStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """One window that is not simply done or pending, for ``export status``."""
+
+    path: str
+    state: str
+    run_id: str | None = None
+    until: str | None = None
+    error: str | None = None
+
+
+class _Status(msgspec.Struct, frozen=True, kw_only=True):
+    """What ``telcall export status --json`` prints."""
+
+    dir: str
+    provider: str
+    format: str
+    tz: str
+    watermark: str | None
+    windows: int
+    done: int
+    pending: int
+    claimed: int
+    failed: int
+    records: int
+    rejected: int
+    details: list[_WindowStatus]
+
+
+def _read_status(out: Path) -> _Status:
+    store = CheckpointStore(out)
+    job = store.job()
+    if job is None:
+        raise CliError(f"{out} holds no export (no {STATE_FILE})")
+    rows = store.windows()
+    paths = {row.start: row.path for row in rows}
+    tz = ZoneInfo(job.tz)
+
+    def when(ts: float) -> str:
+        return datetime.fromtimestamp(ts, tz).isoformat(timespec="seconds")
+
+    claims = store.claims()
+    failures = store.failures()
+    details = [
+        _WindowStatus(
+            path=paths.get(c.start, str(c.start)),
+            state="claimed",
+            run_id=c.run_id,
+            until=when(c.expires),
+        )
+        for c in claims
+    ] + [
+        _WindowStatus(
+            path=paths.get(f.start, str(f.start)), state="failed", run_id=f.run_id, error=f.error
+        )
+        for f in failures
+    ]
+    done = [row for row in rows if row.status == "done"]
+    return _Status(
+        dir=str(out),
+        provider=job.provider,
+        format=job.format,
+        tz=job.tz,
+        watermark=None if job.watermark is None else when(job.watermark),
+        windows=len(rows),
+        done=len(done),
+        pending=len(rows) - len(done),
+        claimed=len(claims),
+        failed=len(failures),
+        records=sum(row.records for row in done),
+        rejected=sum(row.rejected for row in done),
+        details=details,
+    )
+
+
+async def _status(args: argparse.Namespace) -> int:
+    status = _read_status(args.dir)
+    if args.json:
+        sys.stdout.buffer.write(msgspec.json.encode(status) + b"\n")
+        sys.stdout.flush()
+        return EXIT_OK
+    ui = Ui()
+    ui.table(
+        (Column("Metric"), Column("Value", "right")),
+        [
+            ["job", f"{status.provider} {status.format} {status.tz}"],
+            ["watermark", status.watermark or "-"],
+            ["windows", f"{status.windows:,}"],
+            ["done", f"{status.done:,}"],
+            ["pending", f"{status.pending:,}"],
+            ["claimed by a live run", f"{status.claimed:,}"],
+            ["failed last time", f"{status.failed:,}"],
+            ["records", f"{status.records:,}"],
+            ["rejected records", f"{status.rejected:,}"],
+        ],
+        title=f"Export status of {status.dir}",
+    )
+    if status.details:
+        ui.table(
+            (Column("Window"), Column("State"), Column("Run"), Column("Detail")),
+            [
+                [d.path, d.state, d.run_id or "", d.error or f"lease until {d.until}"]
+                for d in status.details
+            ],
+        )
     return EXIT_OK

@@ -14,9 +14,8 @@ import functools
 import hashlib
 import logging
 import os
-import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,24 +27,28 @@ import msgspec
 from .._core import otel
 from .._core.errors import (
     AuthenticationError,
+    CheckpointError,
     NotFoundError,
     PermissionDeniedError,
     TelcallError,
+    TransportError,
     ValidationError,
 )
-from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan
+from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan, temp_path
 from ._sinks import Format, open_sink
-from ._source import CdrSource, Connection, open_client, source_for
-from ._state import CheckpointStore
-from ._windows import DateLike
+from ._source import CdrSource, Connection, Rejected, open_client, source_for
+from ._state import DEFAULT_LEASE, CheckpointStore, ClaimLost, WindowRow, new_run_id
+from ._windows import DateLike, rejects_path
 
 __all__ = (
     "ClientFactory",
     "ExportError",
     "ExportProgress",
     "ExportSummary",
+    "HostUnreachable",
     "IncompleteWindow",
     "WindowResult",
+    "WindowSuperseded",
     "arun_window",
     "export_cdrs",
     "run_window",
@@ -61,15 +64,22 @@ ClientFactory = Callable[[Connection], Any]
 
 
 class WindowResult(msgspec.Struct, frozen=True, kw_only=True):
-    """What one window run did; ``skipped`` means its committed file was intact."""
+    """What one window run did.
+
+    ``skipped``: nothing was written, because the committed file was intact,
+    or because another live run holds the window (``claimed_by`` is then
+    that run's id, and that run writes it).
+    """
 
     start: datetime
     end: datetime
     path: str
     skipped: bool
+    claimed_by: str | None = None
     records: int
     duplicates: int = 0
     out_of_window: int = 0
+    rejected: dict[str, int] = {}
     bytes: int
     sha256: str | None
     watermark: datetime | None = None
@@ -85,16 +95,21 @@ class ExportProgress(msgspec.Struct, frozen=True, kw_only=True):
     records: int
     bytes: int
     elapsed: float
+    windows_busy: int = 0
 
 
 class ExportSummary(msgspec.Struct, frozen=True, kw_only=True):
     """The outcome of :func:`export_cdrs`.
 
     ``windows_done`` counts windows written by this run, ``windows_skipped``
-    those already committed and intact. ``records`` were written;
-    ``duplicates`` (same normalised id twice in a window) and
-    ``out_of_window`` (start time outside the window the server sent them for)
-    were dropped. ``files`` lists every window's file, relative to ``out_dir``.
+    those already committed and intact, ``windows_busy`` those another live
+    run was exporting (it writes them; ``busy`` lists their files).
+    ``records`` were written; ``duplicates`` (same normalised id twice in a
+    window) and ``out_of_window`` (start time outside the window the server
+    sent them for) were dropped. ``rejected`` counts, by kind, the records
+    written to the windows' rejects files instead: ``no_id``, ``no_time`` (no
+    time to place the record by) and ``bad_time`` (a time that cannot be
+    read). ``files`` lists every window's file, relative to ``out_dir``.
     """
 
     out_dir: str
@@ -109,6 +124,9 @@ class ExportSummary(msgspec.Struct, frozen=True, kw_only=True):
     elapsed: float
     files: list[str]
     watermark: datetime | None
+    windows_busy: int = 0
+    busy: list[str] = []
+    rejected: dict[str, int] = {}
 
 
 class ExportError(TelcallError):
@@ -130,8 +148,38 @@ class ExportError(TelcallError):
         self.failures = failures
 
 
+class HostUnreachable(ExportError):
+    """The first windows all failed with the same connection or timeout error: the job stopped.
+
+    Raised by :func:`export_cdrs` when its first ``concurrency`` window
+    attempts fail alike (a refused or silent host, a wrong address), instead
+    of retrying every window against it. ``failures`` holds those attempts.
+    """
+
+    def __init__(
+        self, summary: ExportSummary, failures: list[tuple[WindowSpec, BaseException]]
+    ) -> None:
+        first = failures[0][1]
+        TelcallError.__init__(
+            self,
+            f"the first {len(failures)} windows all failed with {type(first).__name__} "
+            f"({first}); stopped the job instead of trying the other "
+            f"{summary.windows_planned - len(failures)}: check the address and the network, "
+            "then run the export again",
+        )
+        self.summary = summary
+        self.failures = failures
+
+
 class IncompleteWindow(TelcallError):
     """A window's read brought fewer distinct records than the server counted for it."""
+
+
+class WindowSuperseded(CheckpointError):
+    """Another run re-planned the directory with another window size since this spec was made.
+
+    Nothing was written; plan again (run the export again) to export the range.
+    """
 
 
 def _sha256(path: Path) -> str | None:
@@ -159,7 +207,8 @@ def _seal(file: BinaryIO, tmp: Path, final: Path) -> tuple[str, int]:
     os.fsync(file.fileno())
     file.close()
     digest = _sha256(tmp)
-    assert digest is not None
+    if digest is None:
+        raise CheckpointError(f"the temp file {tmp} vanished before it was sealed")
     size = tmp.stat().st_size
     os.replace(tmp, final)
     _fsync_dir(final.parent)
@@ -168,60 +217,125 @@ def _seal(file: BinaryIO, tmp: Path, final: Path) -> tuple[str, int]:
     return digest, size
 
 
+class _Rejects:
+    """A window's rejects file (raw record and reason per line), opened at the first reject."""
+
+    _encoder = msgspec.json.Encoder()
+
+    def __init__(self, final: Path, run_id: str) -> None:
+        self.final = final
+        self.tmp = temp_path(final, run_id)
+        self.file: BinaryIO | None = None
+        self.kinds: dict[str, int] = {}
+
+    def add(self, index: int, rid: str, kind: str, reason: str, wire: Any) -> None:
+        """Write one rejected record; the message names its id, or its index without one."""
+        if self.file is None:
+            self.file = self.tmp.open("wb")
+        name = f"record {rid!r}" if rid.strip() else f"record #{index} (no id)"
+        line = {"index": index, "id": rid, "kind": kind, "reason": f"{name}: {reason}"}
+        self.file.write(self._encoder.encode({**line, "record": wire}) + b"\n")
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        if sum(self.kinds.values()) == 1:
+            logger.warning("%s: %s (more in %s)", name, reason, self.final.name)
+
+    def seal(self) -> None:
+        """Sync and rename the file into place, or remove an earlier run's if none was needed."""
+        if self.file is None:
+            self.final.unlink(missing_ok=True)
+            return
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.replace(self.tmp, self.final)
+
+    def discard(self) -> None:
+        """Close and remove the temp file (the window failed)."""
+        if self.file is not None:
+            self.file.close()
+            self.tmp.unlink(missing_ok=True)
+
+
+class _Counts(msgspec.Struct, kw_only=True):
+    """What one window read brought, record by record."""
+
+    records: int = 0
+    duplicates: int = 0
+    out_of_window: int = 0
+
+
 async def _fill(
     spec: WindowSpec,
     source: CdrSource,
     file: BinaryIO,
+    rejects: _Rejects,
     requests: AbstractAsyncContextManager[Any],
     on_page: Callable[[int], None] | None,
-) -> tuple[int, int, int]:
-    """Read the window into ``file``; return (records, duplicates, out of window)."""
+) -> _Counts:
+    """Read the window into ``file`` (odd records into ``rejects``); count what came."""
     start, end, raw = spec.start, spec.end, spec.raw
     sink = open_sink(spec.format, file, spec.connection.tz)
     seen: set[str] = set()
-    records = duplicates = out_of_window = 0
-
-    # Counted before the read opens, never beside it: a scroll reads a snapshot
-    # taken when it opens, so a count taken after that may include records
-    # filed since, which the read cannot bring, and the window would never pass.
-    async with requests:
-        expected = await source.count(start, end)
-    pages = source.pages(start, end, page_size=spec.page_size)
+    counts = _Counts()
+    index = 0
     try:
-        while True:
-            async with requests:
-                page = await anext(pages, None)
-            if page is None:
-                break
-            batch: list[Any] = []
-            keep, mark = batch.append, seen.add
-            for rid, at, record, wire in page:
-                if rid in seen:
-                    duplicates += 1
-                elif at is None or not start <= at < end:
-                    # Servers filter on rounded or inclusive bounds; the window is the truth.
-                    mark(rid)
-                    out_of_window += 1
-                else:
-                    mark(rid)
-                    keep(wire if raw else record)
-            sink.write(batch)
-            records += len(batch)
-            if on_page is not None:
-                on_page(len(batch))
-    finally:
-        aclose = getattr(pages, "aclose", None)
-        if aclose is not None:
-            # Shielded: a cancelled job (another window's fatal error) must still
-            # stop this window's requests, not leave them to the garbage collector.
-            with anyio.CancelScope(shield=True):
-                await aclose()
-    if expected is not None and len(seen) < expected:
-        raise IncompleteWindow(
-            f"the server counts {expected} records in {spec.path}, the read brought {len(seen)}"
-        )
+        # Counted before the read opens, never beside it: a scroll reads a snapshot
+        # taken when it opens, so a count taken after that may include records
+        # filed since, which the read cannot bring, and the window would never pass.
+        async with requests:
+            expected = await source.count(start, end)
+        pages = source.pages(start, end, page_size=spec.page_size)
+        try:
+            while True:
+                async with requests:
+                    page = await anext(pages, None)
+                if page is None:
+                    break
+                batch: list[Any] = []
+                keep, mark = batch.append, seen.add
+                for rid, at, record, wire in page:
+                    index += 1
+                    if not rid.strip():
+                        # Counted by position: the server counts it too.
+                        mark(f"\0{index}")
+                        rejects.add(index, rid, "no_id", "the record has no id", wire)
+                    elif rid in seen:
+                        counts.duplicates += 1
+                    elif isinstance(record, Rejected):
+                        mark(rid)
+                        rejects.add(index, rid, record.kind, record.reason, wire)
+                    elif at is None:
+                        mark(rid)
+                        rejects.add(index, rid, "no_time", "no time to place it in a window", wire)
+                    elif not start <= at < end:
+                        # Servers filter on rounded or inclusive bounds; the window is the truth.
+                        mark(rid)
+                        counts.out_of_window += 1
+                    else:
+                        mark(rid)
+                        keep(wire if raw else record)
+                sink.write(batch)
+                counts.records += len(batch)
+                if on_page is not None:
+                    on_page(len(batch))
+        finally:
+            aclose = getattr(pages, "aclose", None)
+            if aclose is not None:
+                # Shielded: a cancelled job (another window's fatal error) must still
+                # stop this window's requests, not leave them to the garbage collector.
+                with anyio.CancelScope(shield=True):
+                    await aclose()
+        if expected is not None and len(seen) < expected:
+            raise IncompleteWindow(
+                f"the server counts {expected} records in {spec.path}, the read brought {len(seen)}"
+            )
+    except BaseException:
+        # Closed on every path: a Parquet writer left open complains from __del__.
+        with contextlib.suppress(Exception):
+            sink.close()
+        raise
     sink.close()
-    return records, duplicates, out_of_window
+    return counts
 
 
 async def _write(
@@ -230,32 +344,36 @@ async def _write(
     store: CheckpointStore,
     requests: AbstractAsyncContextManager[Any],
     on_page: Callable[[int], None] | None,
-    slot: AbstractAsyncContextManager[Any],
+    run_id: str,
 ) -> WindowResult:
+    """Read the window into a temp file, seal it into place and commit (the claim held)."""
     final = Path(spec.out_dir) / spec.path
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    tmp = temp_path(final, run_id)
+    rejects = _Rejects(Path(spec.out_dir) / rejects_path(spec.path), run_id)
     file = tmp.open("wb")
     try:
-        # The slot bounds windows reading; syncing and committing need none, so
-        # the next window starts reading meanwhile.
-        async with slot:
-            records, duplicates, out_of_window = await _fill(spec, source, file, requests, on_page)
+        counts = await _fill(spec, source, file, rejects, requests, on_page)
+        await anyio.to_thread.run_sync(rejects.seal)
         digest, size = await anyio.to_thread.run_sync(_seal, file, tmp, final)
     except BaseException:
         file.close()
         tmp.unlink(missing_ok=True)
+        rejects.discard()
         raise
     start, end = spec.start, spec.end
+    rejected = sum(rejects.kinds.values())
     mark = await anyio.to_thread.run_sync(
         functools.partial(
             store.commit,
             start=int(start.timestamp()),
             end=int(end.timestamp()),
             path=spec.path,
-            records=records,
+            records=counts.records,
             sha256=digest,
             size=size,
+            rejected=rejected,
+            run_id=run_id,
         )
     )
     return WindowResult(
@@ -263,13 +381,140 @@ async def _write(
         end=end,
         path=spec.path,
         skipped=False,
-        records=records,
-        duplicates=duplicates,
-        out_of_window=out_of_window,
+        records=counts.records,
+        duplicates=counts.duplicates,
+        out_of_window=counts.out_of_window,
+        rejected=dict(sorted(rejects.kinds.items())),
         bytes=size,
         sha256=digest,
         watermark=None if mark is None else datetime.fromtimestamp(mark, start.tzinfo),
     )
+
+
+def _add_up(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for count in counts:
+        for kind, n in count.items():
+            total[kind] = total.get(kind, 0) + n
+    return dict(sorted(total.items()))
+
+
+async def _intact(store: CheckpointStore, spec: WindowSpec) -> WindowRow | None:
+    """The window's row if it is committed for these bounds and its file is unchanged."""
+    row = await anyio.to_thread.run_sync(store.window, int(spec.start.timestamp()))
+    if (
+        row is not None
+        and row.status == "done"
+        and row.end == int(spec.end.timestamp())
+        and row.path == spec.path
+        and await anyio.to_thread.run_sync(_sha256, Path(spec.out_dir) / spec.path) == row.sha256
+    ):
+        return row
+    return None
+
+
+def _skipped(spec: WindowSpec, row: WindowRow) -> WindowResult:
+    return WindowResult(
+        start=spec.start,
+        end=spec.end,
+        path=spec.path,
+        skipped=True,
+        records=row.records,
+        bytes=row.bytes,
+        sha256=row.sha256,
+    )
+
+
+async def _holding_claim(
+    store: CheckpointStore, start: int, run_id: str, write: Callable[[], Any]
+) -> WindowResult:
+    """Run ``write()`` while renewing the claim; a lost claim stops it with :class:`ClaimLost`."""
+    lost: list[ClaimLost] = []
+    result: list[WindowResult] = []
+    error: BaseException | None = None
+
+    async def renew(scope: anyio.CancelScope) -> None:
+        while True:
+            await anyio.sleep(DEFAULT_LEASE / 3)
+            try:
+                await anyio.to_thread.run_sync(
+                    functools.partial(store.renew, start=start, run_id=run_id)
+                )
+            except ClaimLost as exc:
+                lost.append(exc)
+                scope.cancel()
+                return
+            except TelcallError as exc:
+                # A busy or briefly failing store: the lease outlives a few misses.
+                logger.warning("could not renew the claim on %s: %s", start, exc)
+
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(renew, group.cancel_scope)
+            result.append(await write())
+            group.cancel_scope.cancel()
+    except BaseExceptionGroup as errors:
+        # The renewal never raises: the group holds the window's own error alone.
+        error = errors.exceptions[0]
+    if error is not None:
+        raise error
+    if lost:
+        raise lost[0]
+    return result[0]
+
+
+async def _attempt(
+    spec: WindowSpec,
+    source: CdrSource,
+    store: CheckpointStore,
+    requests: AbstractAsyncContextManager[Any],
+    on_page: Callable[[int], None] | None,
+    slot: AbstractAsyncContextManager[Any],
+    run_id: str,
+) -> WindowResult:
+    """Claim the window, then write it; everything that holds a file or a claim is in the slot."""
+    start, end = int(spec.start.timestamp()), int(spec.end.timestamp())
+    async with slot:
+        claim = await anyio.to_thread.run_sync(
+            functools.partial(store.claim_window, start=start, end=end, run_id=run_id)
+        )
+        if claim.outcome == "busy":
+            return WindowResult(
+                start=spec.start,
+                end=spec.end,
+                path=spec.path,
+                skipped=True,
+                claimed_by=claim.holder,
+                records=0,
+                bytes=0,
+                sha256=None,
+            )
+        if claim.outcome == "stale":
+            raise WindowSuperseded(
+                f"{spec.path}: another run re-planned {spec.out_dir} with another window "
+                "size since this run planned; run the export again"
+            )
+        try:
+            # Checked again under the claim: another run may have committed it meanwhile.
+            row = await _intact(store, spec)
+            if row is not None:
+                await anyio.to_thread.run_sync(
+                    functools.partial(store.release, start=start, run_id=run_id)
+                )
+                return _skipped(spec, row)
+            return await _holding_claim(
+                store,
+                start,
+                run_id,
+                functools.partial(_write, spec, source, store, requests, on_page, run_id),
+            )
+        except BaseException:
+            # Shielded: a cancelled run must still let go of its claim.
+            with anyio.CancelScope(shield=True), contextlib.suppress(CheckpointError):
+                await anyio.to_thread.run_sync(
+                    functools.partial(store.release, start=start, run_id=run_id)
+                )
+            raise
 
 
 async def arun_window(
@@ -283,6 +528,10 @@ async def arun_window(
 ) -> WindowResult:
     """Export one window and commit its checkpoint; skip it if already committed and intact.
 
+    The window is claimed in the checkpoint store first: if another live run
+    holds it (or an overlapping window), nothing is written and the result
+    says ``claimed_by``; if another run re-planned the directory with another
+    window size since ``spec`` was made, :class:`WindowSuperseded` is raised.
     Without ``client``, one is built for the window and closed after it:
     ``client_factory(spec.connection)`` if given, else the provider's client
     with credentials from the environment (``TELCALL_TEL4VN_API_KEY``, ...).
@@ -300,6 +549,7 @@ async def arun_window(
         requests=requests,
         on_page=on_page,
         slot=contextlib.nullcontext(),
+        run_id=new_run_id(),
     )
 
 
@@ -334,27 +584,18 @@ async def _run_window(
     requests: anyio.CapacityLimiter | None,
     on_page: Callable[[int], None] | None,
     slot: AbstractAsyncContextManager[Any],
+    run_id: str,
+    on_attempt: Callable[[WindowSpec, BaseException | None], None] | None = None,
 ) -> WindowResult:
-    """:func:`arun_window`, reading only while holding ``slot``."""
+    """:func:`arun_window` for run ``run_id``, claiming and reading only while holding ``slot``.
+
+    ``on_attempt(spec, error)`` hears how each attempt ended (``None``: written).
+    """
     store = CheckpointStore(spec.out_dir)
-    final = Path(spec.out_dir) / spec.path
-    row = await anyio.to_thread.run_sync(store.window, int(spec.start.timestamp()))
-    if (
-        row is not None
-        and row.status == "done"
-        and row.end == int(spec.end.timestamp())
-        and row.path == spec.path
-        and await anyio.to_thread.run_sync(_sha256, final) == row.sha256
-    ):
-        return WindowResult(
-            start=spec.start,
-            end=spec.end,
-            path=spec.path,
-            skipped=True,
-            records=row.records,
-            bytes=row.bytes,
-            sha256=row.sha256,
-        )
+    # Checked before taking a slot or building a client: a rerun skips most windows.
+    row = await _intact(store, spec)
+    if row is not None:
+        return _skipped(spec, row)
     owned = None
     if client is None:
         make = client_factory or open_client
@@ -367,9 +608,12 @@ async def _run_window(
         attempt = 0
         while True:
             try:
-                return await _write(spec, source, store, gate, on_page, slot)
+                result = await _attempt(spec, source, store, gate, on_page, slot, run_id)
             except TelcallError as exc:
-                if isinstance(exc, _FATAL) or attempt >= window_retries:
+                if on_attempt is not None:
+                    on_attempt(spec, exc)
+                if isinstance(exc, (*_FATAL, CheckpointError)) or attempt >= window_retries:
+                    await _record_failure(store, spec, run_id, exc)
                     raise
                 attempt += 1
                 logger.warning(
@@ -380,9 +624,31 @@ async def _run_window(
                     window_retries + 1,
                 )
                 await anyio.sleep(min(30.0, 0.5 * 2**attempt))
+            else:
+                if on_attempt is not None and not result.skipped:
+                    on_attempt(spec, None)
+                return result
     finally:
         if owned is not None:
             await owned.aclose()
+
+
+async def _record_failure(
+    store: CheckpointStore, spec: WindowSpec, run_id: str, exc: TelcallError
+) -> None:
+    """Note the failure for ``telcall export status``; a broken store has its own error."""
+    if isinstance(exc, CheckpointError):
+        return
+    with contextlib.suppress(CheckpointError):
+        await anyio.to_thread.run_sync(
+            functools.partial(
+                store.fail,
+                start=int(spec.start.timestamp()),
+                end=int(spec.end.timestamp()),
+                run_id=run_id,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        )
 
 
 def run_window(
@@ -438,7 +704,16 @@ async def export_cdrs(
     the job; ``since="last"`` continues from the watermark minus ``lookback``,
     rewriting the overlapped windows so late CDRs appear once.
 
-    Raises :class:`ExportError` if windows still fail after ``window_retries``.
+    Concurrent runs over one directory are safe: each window is claimed
+    before it is read, and a window another live run holds is skipped and
+    reported (``windows_busy``); see :mod:`telcall.export._state`.
+
+    If ``progress`` raises, the job stops (windows being read are cancelled
+    and cleaned up; committed ones stay) and its exception is raised as is.
+
+    Raises :class:`ExportError` if windows still fail after ``window_retries``,
+    and :class:`HostUnreachable` as soon as the first ``concurrency`` window
+    attempts all fail with the same connection or timeout error.
     An error that dooms every window (refused credentials or access, an
     unknown resource such as a campaign, invalid input) stops the job and is
     raised itself; the windows committed until then stay committed.
@@ -463,27 +738,35 @@ async def export_cdrs(
             page_size=page_size,
         )
     )
+    run_id = new_run_id()
     windows = anyio.CapacityLimiter(concurrency)
     requests = anyio.CapacityLimiter(max_in_flight or concurrency)
     results: list[WindowResult] = []
     failures: list[tuple[WindowSpec, BaseException]] = []
     # Running totals, so a progress report per page costs no pass over the results.
-    totals = {"records": 0, "bytes": 0, "done": 0, "skipped": 0}
+    totals = {"records": 0, "bytes": 0, "done": 0, "skipped": 0, "busy": 0}
+
+    # The caller's progress callback raised: the job stops and re-raises it as is.
+    callback_error: list[Exception] = []
 
     def report() -> None:
-        if progress is None:
+        if progress is None or callback_error:
             return
-        progress(
-            ExportProgress(
-                windows_planned=len(specs),
-                windows_done=totals["done"],
-                windows_skipped=totals["skipped"],
-                windows_failed=len(failures),
-                records=totals["records"],
-                bytes=totals["bytes"],
-                elapsed=time.perf_counter() - began,
-            )
+        snapshot = ExportProgress(
+            windows_planned=len(specs),
+            windows_done=totals["done"],
+            windows_skipped=totals["skipped"],
+            windows_failed=len(failures),
+            records=totals["records"],
+            bytes=totals["bytes"],
+            elapsed=time.perf_counter() - began,
+            windows_busy=totals["busy"],
         )
+        try:
+            progress(snapshot)
+        except Exception as exc:
+            callback_error.append(exc)
+            group.cancel_scope.cancel()
 
     def on_page(count: int) -> None:
         totals["records"] += count
@@ -499,8 +782,14 @@ async def export_cdrs(
                 requests=requests,
                 on_page=on_page,
                 slot=windows,
+                run_id=run_id,
+                on_attempt=on_attempt,
             )
-        except _FATAL as exc:
+        except (WindowSuperseded, ClaimLost) as exc:
+            logger.error("window %s failed: %s", spec.path, exc)
+            failures.append((spec, exc))
+        except (*_FATAL, CheckpointError) as exc:
+            # A checkpoint store that cannot be read or written fails every window alike.
             fatal.append(exc)
             group.cancel_scope.cancel()
             return
@@ -509,31 +798,52 @@ async def export_cdrs(
             failures.append((spec, exc))
         else:
             results.append(result)
-            if result.skipped:
+            if result.claimed_by is not None:
+                totals["busy"] += 1
+                logger.info("window %s is being exported by run %s", spec.path, result.claimed_by)
+            elif result.skipped:
                 totals["skipped"] += 1
             else:
                 totals["done"] += 1
                 totals["bytes"] += result.bytes
         report()
 
-    report()
     fatal: list[TelcallError] = []
+    # The outcomes of the first window attempts (None: written), to spot a dead host early.
+    first_read: list[tuple[WindowSpec, BaseException | None]] = []
+    unreachable: list[tuple[WindowSpec, BaseException]] = []
+
+    def on_attempt(spec: WindowSpec, error: BaseException | None) -> None:
+        if len(first_read) >= concurrency:
+            return
+        first_read.append((spec, error))
+        if len(first_read) == concurrency < len(specs) and _all_alike(first_read):
+            unreachable.extend((s, e) for s, e in first_read if e is not None)
+            group.cancel_scope.cancel()
+
     async with anyio.create_task_group() as group:
+        report()
         for spec in specs:
             group.start_soon(one, spec)
+    if callback_error:
+        raise callback_error[0]
     if fatal:
         raise fatal[0]
     watermark = await anyio.to_thread.run_sync(CheckpointStore(out_dir).job)
     written = [r for r in results if not r.skipped]
+    busy = [r.path for r in results if r.claimed_by is not None]
     summary = ExportSummary(
         out_dir=str(out_dir),
         windows_planned=len(specs),
         windows_done=len(written),
-        windows_skipped=len(results) - len(written),
+        windows_skipped=len(results) - len(written) - len(busy),
+        windows_busy=len(busy),
+        busy=sorted(busy),
         windows_failed=len(failures),
         records=sum(r.records for r in written),
         duplicates=sum(r.duplicates for r in written),
         out_of_window=sum(r.out_of_window for r in written),
+        rejected=_add_up(r.rejected for r in written),
         bytes=sum(r.bytes for r in written),
         elapsed=time.perf_counter() - began,
         files=[spec.path for spec in specs],
@@ -543,6 +853,14 @@ async def export_cdrs(
             else datetime.fromtimestamp(watermark.watermark, source_for(client).tz)
         ),
     )
+    if unreachable:
+        raise HostUnreachable(summary, unreachable)
     if failures:
         raise ExportError(summary, failures)
     return summary
+
+
+def _all_alike(outcomes: list[tuple[WindowSpec, BaseException | None]]) -> bool:
+    """Whether every attempt failed with a transport error of one type (the same dead host)."""
+    kinds = {type(error) for _, error in outcomes}
+    return len(kinds) == 1 and isinstance(outcomes[0][1], TransportError)

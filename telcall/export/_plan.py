@@ -3,7 +3,7 @@
 :func:`plan` is the only step that looks at the whole job. It claims the
 directory in the checkpoint file, works out the time range (``since="last"``
 continues from the watermark minus ``lookback``), cuts it into windows on the
-fixed grid, and tidies what earlier runs left: temp files of killed runs,
+fixed grid, and tidies what earlier runs left: temp files of dead runs,
 part files no checkpoint row names, and windows that a differently cut run
 overlaps (their files are removed and the range is widened to cover them,
 so nothing is exported twice and nothing is lost).
@@ -12,6 +12,7 @@ so nothing is exported twice and nothing is lost).
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -23,12 +24,22 @@ import msgspec
 from .._core.errors import ValidationError
 from ._sinks import EXTENSIONS, Format, check_format
 from ._source import Connection, job_name, source_for, zone_name
-from ._state import CheckpointStore, WindowRow
-from ._windows import DateLike, align_down, check_window, cut, relative_path, to_instant
+from ._state import CheckpointStore, PlanChanged, WindowRow
+from ._windows import (
+    DateLike,
+    align_down,
+    check_window,
+    cut,
+    rejects_path,
+    relative_path,
+    to_instant,
+)
 
-__all__ = ("DEFAULT_PAGE_SIZE", "WindowSpec", "plan")
+__all__ = ("DEFAULT_PAGE_SIZE", "WindowSpec", "plan", "temp_path")
 
 DEFAULT_PAGE_SIZE = 1000
+
+_PLAN_ATTEMPTS = 5
 
 
 def _check_connection(connection: Connection) -> ZoneInfo:
@@ -104,15 +115,27 @@ def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-def _tidy(out: Path, keep: set[str]) -> None:
-    """Remove temp files and part files no checkpoint row names."""
+# ``.<part or rejects file>.<run id>.tmp``: what a window writes before its rename.
+_TEMP = re.compile(r"^\.(?:part|rejects)-\d{8}T\d{6}-\d{8}T\d{6}\.[a-z]+\.(?P<run>.+)\.tmp$")
+
+
+def temp_path(final: Path, run_id: str) -> Path:
+    """The temp file a run writes ``final`` to; the name carries the run id."""
+    return final.with_name(f".{final.name}.{run_id}.tmp")
+
+
+def _tidy(out: Path, keep: set[str], live: set[str]) -> None:
+    """Remove temp files of runs that are not live, and part files no checkpoint row names."""
     for day in out.glob("date=*"):
         if not day.is_dir():
             continue
         for file in day.iterdir():
             name = file.name
-            relative = f"{day.name}/{name}"
-            if name.endswith(".tmp") or (name.startswith("part-") and relative not in keep):
+            if name.endswith(".tmp"):
+                temp = _TEMP.match(name)
+                if temp is None or temp["run"] not in live:
+                    _remove(file)
+            elif name.startswith(("part-", "rejects-")) and f"{day.name}/{name}" not in keep:
                 _remove(file)
 
 
@@ -136,7 +159,8 @@ def plan(
     :func:`run_window` skips a window whose checkpoint is committed and whose
     file is intact, so running them all again is cheap and safe. Run ``plan``
     once per job run, before fanning the specs out: it deletes the temp files
-    that workers of a killed run left.
+    that workers of a killed run left (never those of a live run). Nothing is
+    created or changed in ``out_dir`` unless every argument is valid.
     """
     source = source_for(client)
     tz = source.tz
@@ -152,17 +176,20 @@ def plan(
     connection = source.connection()
     _check_connection(connection)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     store = CheckpointStore(out)
-    job = store.claim(provider=job_name(connection), format=format, raw=raw, tz=tz_name)
+    provider = job_name(connection)
+    # Everything is checked before the directory is touched: a refused run
+    # must not claim it for a job nobody asked for.
+    job = store.job()
+    if job is not None:
+        store.check_job(job, provider=provider, format=format, raw=raw, tz=tz_name)
     rows = store.windows()
-
     hi = (
         to_instant(end, tz, field="end", ceil=True)
         if end is not None
         else to_instant(datetime.now(UTC), tz, field="end")
     )
-    if since == "last" and job.watermark is not None:
+    if since == "last" and job is not None and job.watermark is not None:
         first = datetime.fromtimestamp(rows[0].start, tz) if rows else None
         back = datetime.fromtimestamp(job.watermark, tz) - lookback
         lo = align_down(back, seconds, tz)
@@ -179,35 +206,49 @@ def plan(
             return []
         raise ValidationError(f"start ({lo.isoformat()}) must be before end ({hi.isoformat()})")
 
-    # Widen the range to whole existing windows, so replacing one that is cut
-    # differently never drops the part of it outside the asked range.
-    lo_ts, hi_ts = _ts(lo), _ts(hi)
-    for row in rows:
-        if row.start < lo_ts < row.end:
-            lo_ts = row.start
-        if row.start < hi_ts < row.end:
-            hi_ts = row.end
-    lo, hi = datetime.fromtimestamp(lo_ts, tz), datetime.fromtimestamp(hi_ts, tz)
+    out.mkdir(parents=True, exist_ok=True)
+    store.claim(provider=provider, format=format, raw=raw, tz=tz_name)
+    # Worked out from the rows, then scheduled atomically; another run
+    # re-planning in between makes the schedule refuse, and this plan starts over.
+    for attempt in range(_PLAN_ATTEMPTS):
+        rows = store.windows()
+        # Widen the range to whole existing windows, so replacing one that is cut
+        # differently never drops the part of it outside the asked range.
+        lo_ts, hi_ts = _ts(lo), _ts(hi)
+        for row in rows:
+            if row.start < lo_ts < row.end:
+                lo_ts = row.start
+            if row.start < hi_ts < row.end:
+                hi_ts = row.end
+        lo, hi = datetime.fromtimestamp(lo_ts, tz), datetime.fromtimestamp(hi_ts, tz)
 
-    ext = EXTENSIONS[format]
-    windows = [(s, e, relative_path(s, e, ext, tz)) for s, e in cut(lo, hi, seconds, tz)]
-    planned = {(_ts(s), _ts(e)) for s, e, _ in windows}
-    stale: list[WindowRow] = [
-        row
-        for row in rows
-        if row.start < hi_ts and lo_ts < row.end and (row.start, row.end) not in planned
-    ]
-    # Files first, rows second: a crash in between leaves rows whose file is
-    # missing, which the next plan drops again, never an unlisted file.
+        ext = EXTENSIONS[format]
+        windows = [(s, e, relative_path(s, e, ext, tz)) for s, e in cut(lo, hi, seconds, tz)]
+        planned = {(_ts(s), _ts(e)) for s, e, _ in windows}
+        stale: list[WindowRow] = [
+            row
+            for row in rows
+            if row.start < hi_ts and lo_ts < row.end and (row.start, row.end) not in planned
+        ]
+        redo = [_ts(s) for s, _, _ in windows] if since == "last" else []
+        # Rows first (refused if a live run holds one), files second: a crash in
+        # between leaves part files no row names, which the next plan removes.
+        try:
+            store.schedule(
+                [(_ts(s), _ts(e), path) for s, e, path in windows],
+                redo=redo,
+                drop=[row.start for row in stale],
+            )
+        except PlanChanged:
+            if attempt == _PLAN_ATTEMPTS - 1:
+                raise
+            continue
+        break
     for row in stale:
         _remove(out / row.path)
-    redo = [_ts(s) for s, _, _ in windows] if since == "last" else []
-    store.schedule(
-        [(_ts(s), _ts(e), path) for s, e, path in windows],
-        redo=redo,
-        drop=[row.start for row in stale],
-    )
-    _tidy(out, {row.path for row in store.windows()})
+        _remove(out / rejects_path(row.path))
+    keep = {path for row in store.windows() for path in (row.path, rejects_path(row.path))}
+    _tidy(out, keep, store.live_runs())
     return [
         WindowSpec(
             connection=connection,

@@ -24,6 +24,7 @@ from its own environment (``TELCALL_TEL4VN_API_KEY``, ...) or from a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
@@ -44,6 +45,7 @@ __all__ = (
     "CdrSource",
     "Connection",
     "OmicallSource",
+    "Rejected",
     "SourceRecord",
     "Tel4vnSource",
     "job_name",
@@ -52,7 +54,40 @@ __all__ = (
     "zone_name",
 )
 
-SourceRecord = tuple[str, datetime | None, CallRecord, Any]
+
+class Rejected(msgspec.Struct, frozen=True):
+    """A record the source could not convert: it goes to the window's rejects file.
+
+    ``kind`` is a short name counted in the summary (``"bad_time"``);
+    ``reason`` says what was wrong with the record, for the rejects file.
+    """
+
+    kind: str
+    reason: str
+
+
+SourceRecord = tuple[str, datetime | None, CallRecord | Rejected, Any]
+
+# What converting a record with a time that cannot be read raises:
+# fromisoformat's ValueError ("year 0 is out of range"), fromtimestamp's overflow.
+_BAD_TIME = (ValueError, OverflowError, OSError)
+
+
+def _converted_time(epoch_ms: float | None) -> datetime | Rejected | None:
+    """OMICall's ``created_date``, or a :class:`Rejected` if it is out of range."""
+    try:
+        return from_epoch_ms(epoch_ms)
+    except _BAD_TIME as exc:
+        return Rejected("bad_time", f"created_date {epoch_ms!r} cannot be read: {exc}")
+
+
+def _converted(convert: Callable[[], CallRecord]) -> CallRecord | Rejected:
+    """``convert()``, or a :class:`Rejected` naming the unreadable time."""
+    try:
+        return convert()
+    except _BAD_TIME as exc:
+        return Rejected("bad_time", f"a time that cannot be read: {exc}")
+
 
 _MS = timedelta(milliseconds=1)
 
@@ -98,12 +133,15 @@ class CdrSource(Protocol):
     def pages(
         self, start: datetime, end: datetime, *, page_size: int
     ) -> AsyncIterator[list[SourceRecord]]:
-        """Pages of ``(id, instant, CallRecord, wire)`` the server files under ``[start, end)``.
+        """Pages of ``(id, instant, record, wire)`` the server files under ``[start, end)``.
 
         ``instant`` is the time the server's range filter reads (aware, or
         ``None`` if the record has none); the export drops records whose
         instant is outside the window, since servers filter on rounded or
-        inclusive bounds.
+        inclusive bounds. ``record`` is the :class:`~telcall.CallRecord`, or a
+        :class:`Rejected` when the wire record cannot be converted (a time
+        such as ``0000-00-00 00:00:00``): the export writes it, with a record
+        that has no id or no instant, to the window's rejects file.
         """
         ...
 
@@ -171,11 +209,12 @@ class Tel4vnSource(_ClientSource["AsyncTel4vnClient"]):
         )
         try:
             async for page in pages:
-                yield [
-                    (record.id, record.started_at, record, cdr)
-                    for cdr in page.items
-                    for record in (cdr.to_call_record(tz),)
-                ]
+                batch: list[SourceRecord] = []
+                for cdr in page.items:
+                    record = _converted(functools.partial(cdr.to_call_record, tz))
+                    at = record.started_at if isinstance(record, CallRecord) else None
+                    batch.append((cdr.cdr_id, at, record, cdr))
+                yield batch
         finally:
             await pages.aclose()
 
@@ -212,15 +251,14 @@ class OmicallSource(_ClientSource["AsyncOmicallClient"]):
         )
         try:
             async for page in pages:
-                yield [
-                    (
-                        item.transaction_id.strip(),
-                        from_epoch_ms(item.created_date),
-                        item.to_call_record(tz),
-                        item,
-                    )
-                    for item in page.items
-                ]
+                batch: list[SourceRecord] = []
+                for item in page.items:
+                    record = _converted(functools.partial(item.to_call_record, tz))
+                    created = _converted_time(item.created_date)
+                    if isinstance(created, Rejected):
+                        record, created = created, None
+                    batch.append((item.transaction_id.strip(), created, record, item))
+                yield batch
         finally:
             await pages.aclose()
 
@@ -287,11 +325,14 @@ class AICallCenterSource(_ClientSource["AsyncAICallCenterClient"]):
         pages = self._pages(start, end, min(page_size, self.max_page_size))
         try:
             async for page in pages:
-                yield [
-                    (record.id.strip(), record.started_at, record, call)
-                    for call in page.items
-                    for record in (call.to_call_record(tz),)
-                ]
+                batch: list[SourceRecord] = []
+                for call in page.items:
+                    record = _converted(functools.partial(call.to_call_record, tz))
+                    if isinstance(record, CallRecord):
+                        batch.append((record.id.strip(), record.started_at, record, call))
+                    else:
+                        batch.append((str(call.call_id).strip(), None, record, call))
+                yield batch
         finally:
             await pages.aclose()
 

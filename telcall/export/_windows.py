@@ -17,10 +17,12 @@ from datetime import date, datetime, timedelta, tzinfo
 from .._core.errors import ValidationError
 
 __all__ = (
+    "MAX_WINDOW",
     "DateLike",
     "align_down",
     "check_window",
     "cut",
+    "rejects_path",
     "relative_path",
     "to_instant",
 )
@@ -28,6 +30,9 @@ __all__ = (
 DateLike = str | date | datetime
 
 _ANCHOR = datetime(2000, 1, 1)
+
+#: The longest window: one file per year is already coarser than any reader wants.
+MAX_WINDOW = timedelta(days=366)
 
 
 def to_instant(value: DateLike, tz: tzinfo, *, field: str, ceil: bool = False) -> datetime:
@@ -60,6 +65,8 @@ def check_window(window: timedelta) -> int:
     seconds = window.total_seconds()
     if seconds < 1 or seconds != int(seconds):
         raise ValidationError(f"window must be a whole number of seconds >= 1, got {window}")
+    if window > MAX_WINDOW:
+        raise ValidationError(f"window must be at most {MAX_WINDOW.days} days, got {window}")
     return int(seconds)
 
 
@@ -94,3 +101,10 @@ def relative_path(start: datetime, end: datetime, ext: str, tz: tzinfo) -> str:
     """``date=YYYY-MM-DD/part-<start>-<end>.<ext>``, local dates and times in ``tz``."""
     day = start.astimezone(tz).strftime("%Y-%m-%d")
     return f"date={day}/part-{_stamp(start, tz)}-{_stamp(end, tz)}.{ext}"
+
+
+def rejects_path(path: str) -> str:
+    """Where a window's rejected records go: ``date=.../rejects-<start>-<end>.ndjson``."""
+    day, _, name = path.rpartition("/")
+    stem = name.removeprefix("part-").rsplit(".", 1)[0]
+    return f"{day}/rejects-{stem}.ndjson"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -255,3 +257,178 @@ async def test_unknown_campaign_one_line_exit_1(aicallcenter_simulator, tmp_path
     [line] = result.err_lines
     assert line.startswith("telcall export cdrs: error: aicallcenter")
     assert "campaign_id" in line
+
+
+@pytest.mark.parametrize(
+    ("flags", "error"),
+    [
+        pytest.param(["--since", "garbage"], "start must be a date", id="garbage-since"),
+        pytest.param(["--since", "2026-11-05", "--until", "2026-11-01"], "must be before end",
+                     id="start-after-end"),
+        pytest.param(["--since", "last"], "has no watermark yet", id="last-on-empty"),
+        pytest.param(["--since", "2026-11-01", "--window", "999999999d"],
+                     "window must be at most 366 days", id="huge-window"),
+        pytest.param(["--since", "2026-11-01", "--window", "99999999999999d"],
+                     "too long a duration", id="overflowing-window"),
+    ],
+)  # fmt: skip
+async def test_rejected_run_touches_nothing(tel4vn_simulator, tmp_path, flags, error):
+    """A refused run writes nothing, so the corrected command (another format) then works."""
+    out = tmp_path / "cdrs"
+    env = sim_env(tel4vn_simulator)
+    result = await run_cli("export", "cdrs", "--out", str(out), "--format", "csv", *flags, env=env)
+    assert result.code == 2, result.err
+    assert error in result.err_lines[-1]
+    assert not out.exists()
+    fixed = await run_cli(
+        "export", "cdrs", *WEEK, "--out", str(out), "--format", "parquet", "--window", "1d",
+        env=env,
+    )  # fmt: skip
+    assert fixed.code == 0, fixed.err
+
+
+async def test_since_last_after_a_window_change(tel4vn_simulator, tmp_path):
+    """--since last works after the window size changed; every CDR still lands once."""
+    env = sim_env(tel4vn_simulator)
+    base = ("export", "cdrs", "--out", str(tmp_path), "--json")
+    first = await run_cli(*base, "--since", "2026-11-01", "--until", "2026-11-04",
+                          "--window", "12h", env=env)  # fmt: skip
+    assert first.code == 0, first.err
+    second = await run_cli(*base, "--since", "last", "--until", "2026-11-08", "--window", "6h",
+                           env=env)  # fmt: skip
+    assert second.code == 0, second.err
+    assert summary_of(second.out).watermark.isoformat() == "2026-11-08T00:00:00+07:00"
+    assert_exactly_once(tmp_path, set(tel4vn_simulator.cdr_ids()))
+
+
+async def test_status_shows_done_claimed_failed(tel4vn_simulator, tmp_path):
+    """`export status DIR` counts done, pending, claimed and failed windows, and reads only."""
+    from telcall.export._state import new_run_id
+
+    env = sim_env(tel4vn_simulator)
+    result = await run_cli("export", "cdrs", "--since", "2026-11-01", "--until", "2026-11-02",
+                           "--out", str(tmp_path), "--window", "6h", env=env)  # fmt: skip
+    assert result.code == 0, result.err
+    store = CheckpointStore(tmp_path)
+    rows = store.windows()
+    store.schedule([(rows[-1].end, rows[-1].end + 3600, "date=2026-11-02/part-x.ndjson"),
+                    (rows[-1].end + 3600, rows[-1].end + 7200, "date=2026-11-02/part-y.ndjson")],
+                   redo=[], drop=[])  # fmt: skip
+    store.claim_window(start=rows[-1].end, end=rows[-1].end + 3600, run_id=new_run_id())
+    store.fail(start=rows[-1].end + 3600, end=rows[-1].end + 7200, run_id="r", error="boom")
+    status = await run_cli("export", "status", str(tmp_path), "--json", env=env)
+    assert status.code == 0, status.err
+    got = msgspec.json.decode(status.out)
+    assert (got["windows"], got["done"], got["pending"], got["claimed"], got["failed"]) == (
+        6, 4, 2, 1, 1,
+    )  # fmt: skip
+    assert got["records"] == sum(row.records for row in rows)
+    assert {d["state"] for d in got["details"]} == {"claimed", "failed"}
+    table = await run_cli("export", "status", str(tmp_path), env=env)
+    assert "claimed by a live run" in table.out
+    missing = await run_cli("export", "status", str(tmp_path / "nothing"), env=env)
+    assert missing.code == 1
+    assert "holds no export" in missing.err
+    assert not (tmp_path / "nothing").exists()
+
+
+async def test_odd_records_counted_in_the_table(tel4vn_simulator, tmp_path, monkeypatch):
+    """The summary table has a line per kind of rejected record."""
+    store = tel4vn_simulator.store
+    render = store.render
+    bad = {store.core(1).id: {"id": " "}, store.core(2).id: {"time_started": ""}}
+    monkeypatch.setattr(store, "render", lambda core: {**render(core), **bad.get(core.id, {})})
+    result = await run_cli("export", "cdrs", *WEEK, "--out", str(tmp_path),
+                           env=sim_env(tel4vn_simulator))  # fmt: skip
+    assert result.code == 0, result.err
+    lines = {" ".join(line.split()) for line in result.out.splitlines()}
+    assert {"rejected: no id 1", "rejected: no start time 1"} <= lines
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (connections are refused)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_refused_host_stops_the_job_early(tmp_path):
+    """48 windows against a refused port: stopped after the first 4, one line, exit 1."""
+    env = clean_env(TELCALL_TEL4VN_BASE_URL=f"http://127.0.0.1:{free_port()}",
+                    TELCALL_TEL4VN_TOKEN="t")  # fmt: skip
+    began = asyncio.get_running_loop().time()
+    args = ("--since", "2026-11-01", "--until", "2026-11-03", "--window", "1h")
+    result = await run_cli("export", "cdrs", *args, "--out", str(tmp_path), env=env, timeout=120)
+    elapsed = asyncio.get_running_loop().time() - began
+    assert result.code == 1, result.err
+    last = result.err_lines[-1]
+    assert last.startswith(
+        "telcall export cdrs: error: the first 4 windows all failed with ConnectError"
+    )
+    assert "127.0.0.1" in last
+    assert "the other 44" in last
+    assert elapsed < 20
+
+
+async def test_deadline_bounds_a_silent_host(tel4vn_simulator_factory, tmp_path):
+    """A host that accepts and never answers: --deadline ends each call; the job stops early."""
+    sim = await tel4vn_simulator_factory(cdrs=100, faults=Faults(stall_rate=1.0))
+    began = asyncio.get_running_loop().time()
+    args = (*WEEK, "--window", "6h", "--out", str(tmp_path), "--timeout", "5", "--deadline", "1")
+    result = await run_cli("export", "cdrs", *args, env=sim_env(sim), timeout=120)
+    elapsed = asyncio.get_running_loop().time() - began
+    assert result.code == 1, result.err
+    assert "all failed with TransportTimeout" in result.err_lines[-1]
+    assert sim.base_url.removeprefix("http://") in result.err_lines[-1]
+    assert elapsed < 30
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+async def test_sigterm_stops_cleanly_then_resumes(tel4vn_simulator_factory, tmp_path):
+    """SIGTERM mid-export: one line, exit 143, no temp file or claim left; a rerun finishes."""
+    sim = await tel4vn_simulator_factory(cdrs=5000, faults=Faults(latency=0.03))
+    args = ("export", "cdrs", *WEEK, "--out", str(tmp_path), "--window", "6h", "--json")
+    proc = await asyncio.create_subprocess_exec(
+        *CLI, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=sim_env(sim),
+    )  # fmt: skip
+    store = CheckpointStore(tmp_path)
+    for _ in range(300):
+        await asyncio.sleep(0.1)
+        if (tmp_path / STATE_FILE).exists() and any(
+            row.status == "done" for row in store.windows()
+        ):
+            break
+    proc.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 143, err.decode()
+    lines = [line for line in err.decode().splitlines() if line.strip()]
+    assert lines == [
+        "telcall export cdrs: error: terminated (SIGTERM); run the same command again to "
+        "finish the export"
+    ]
+    assert not list(tmp_path.glob("date=*/.*.tmp"))
+    # Released, not merely dead: the raw table is empty.
+    with contextlib.closing(sqlite3.connect(store.path)) as db:
+        assert db.execute("SELECT count(*) FROM claims").fetchone() == (0,)
+    done = sum(row.status == "done" for row in store.windows())
+    assert 0 < done < 28
+    result = await run_cli(*args, env=sim_env(sim))
+    assert result.code == 0, result.err
+    assert summary_of(result.out).windows_skipped == done
+    assert_exactly_once(tmp_path, set(sim.cdr_ids()))
+
+
+async def test_damaged_state_file_one_line(tel4vn_simulator, tmp_path):
+    """A _state.db that is not a database: one line naming the file and the fix, exit 1."""
+    (tmp_path / STATE_FILE).write_bytes(b"not a database\n" * 100)
+    result = await run_cli("export", "cdrs", *WEEK, "--out", str(tmp_path),
+                           env=sim_env(tel4vn_simulator))  # fmt: skip
+    assert result.code == 1
+    assert result.err_lines == [
+        f"telcall export cdrs: error: checkpoint file {tmp_path / STATE_FILE}: file is not a "
+        "database; it is damaged: move it aside and run the export again (the windows are then "
+        "exported afresh)"
+    ]

@@ -1,10 +1,14 @@
-"""Run one export in a subprocess (killed by the tests): ``python export_runner.py URL OUT``.
+"""Run one export in a subprocess (killed by the tests): ``python export_runner.py URL OUT [...]``.
 
-The api key comes from ``TELCALL_TEL4VN_API_KEY``, as in production.
+Optional: ``--since``, ``--until``, ``--window`` (hours). The summary goes to
+stdout as JSON (exit 0); an :class:`~telcall.export.ExportError` prints
+``{"error": ..., "summary": ...}`` and exits 1. The api key comes from
+``TELCALL_TEL4VN_API_KEY``, as in production.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from datetime import timedelta
@@ -12,23 +16,35 @@ from datetime import timedelta
 import msgspec
 
 from telcall import AsyncTel4vnClient
-from telcall.export import export_cdrs
+from telcall.export import ExportError, export_cdrs
 
 
-async def main(base_url: str, out_dir: str) -> None:
-    """Export 2026-11-01..08 in 6 h windows and print the summary as JSON."""
-    async with AsyncTel4vnClient(base_url=base_url) as client:
-        summary = await export_cdrs(
-            client,
-            "2026-11-01",
-            "2026-11-08",
-            out_dir,
-            window=timedelta(hours=6),
-            concurrency=4,
-            page_size=500,
-        )
+async def main(args: argparse.Namespace) -> int:
+    """Export the asked range (2026-11-01..08 in 6 h windows by default); print the summary."""
+    async with AsyncTel4vnClient(base_url=args.url) as client:
+        try:
+            summary = await export_cdrs(
+                client,
+                args.since,
+                args.until,
+                args.out,
+                window=timedelta(hours=args.window),
+                concurrency=4,
+                page_size=500,
+            )
+        except ExportError as exc:
+            error = {"error": str(exc), "summary": exc.summary}
+            sys.stdout.buffer.write(msgspec.json.encode(error) + b"\n")
+            return 1
     sys.stdout.buffer.write(msgspec.json.encode(summary) + b"\n")
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("out")
+    parser.add_argument("--since", default="2026-11-01")
+    parser.add_argument("--until", default="2026-11-08")
+    parser.add_argument("--window", type=int, default=6)
+    sys.exit(asyncio.run(main(parser.parse_args())))

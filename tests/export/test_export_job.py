@@ -230,3 +230,107 @@ async def test_records_filed_during_the_read_never_fail_a_window(
             client, START, END, tmp_path, window=timedelta(hours=6), window_retries=0
         )
     assert summary.records >= 2000
+
+
+def make_odd(
+    sim: Tel4vnSimulator, monkeypatch: pytest.MonkeyPatch, changes: dict[int, Any]
+) -> dict[str, dict[str, str]]:
+    """Serve the CDRs at the given indexes with fields replaced; return their ids and changes."""
+    store = sim.store
+    render = store.render
+    by_id = {store.core(i).id: change for i, change in changes.items()}
+
+    def odd(core: Any) -> dict[str, Any]:
+        record = render(core)
+        return {**record, **by_id.get(core.id, {})}
+
+    monkeypatch.setattr(store, "render", odd)
+    return by_id
+
+
+ODD = {
+    3: {"id": ""},
+    7: {"id": "   "},
+    11: {"time_started": ""},
+    13: {"time_answered": "0000-00-00 00:00:00"},
+    17: {"time_ended": "not a time"},
+}
+
+
+async def test_odd_records_go_to_rejects(
+    sim: Tel4vnSimulator, client: AsyncTel4vnClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No id, no start time or an unreadable time: rejected, counted, named; the window passes."""
+    odd = make_odd(sim, monkeypatch, {**ODD, 19: {"time_answered": ""}})
+    summary = await export_cdrs(client, START, END, tmp_path, window_retries=0)
+    assert summary.rejected == {"bad_time": 2, "no_id": 2, "no_time": 1}
+    assert summary.windows_failed == 0
+    lines = [
+        msgspec.json.decode(line) for path in rejects_files(tmp_path) for line in path_lines(path)
+    ]
+    assert len(lines) == 5
+    named = {line["id"].strip() or None: line["reason"] for line in lines}
+    for rid, change in odd.items():
+        if "id" not in change and change != {"time_answered": ""}:
+            assert named[rid].startswith(f"record {rid!r}: ")
+    assert all("(no id)" in line["reason"] for line in lines if not line["id"].strip())
+    assert {line["kind"] for line in lines} == {"no_id", "no_time", "bad_time"}
+    assert all("time_started" in line["record"] for line in lines)
+    # An empty optional time is a null, and the record is kept.
+    kept = [rid for rid, change in odd.items() if change == {"time_answered": ""}]
+    exported = ids_of(tmp_path)
+    assert kept[0] in exported
+    assert len(exported) + 5 == len(list(sim.cdr_ids()))
+    status = CheckpointStore(tmp_path).windows()
+    assert sum(row.rejected for row in status) == 5
+
+
+async def test_rerun_without_odd_records_removes_rejects(
+    sim: Tel4vnSimulator, client: AsyncTel4vnClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window redone without odd records leaves no stale rejects file behind."""
+    make_odd(sim, monkeypatch, ODD)
+    await export_cdrs(client, START, END, tmp_path)
+    assert rejects_files(tmp_path)
+    monkeypatch.undo()
+    await export_cdrs(client, START, END, tmp_path, since="last", lookback=timedelta(days=8))
+    assert not rejects_files(tmp_path)
+
+
+def ids_of(out: Path) -> list[str]:
+    """Every exported id of an NDJSON export."""
+    return [
+        msgspec.json.decode(line)["id"]
+        for path in sorted(out.glob("date=*/part-*"))
+        for line in path.read_bytes().splitlines()
+    ]
+
+
+def rejects_files(out: Path) -> list[Path]:
+    """The rejects files of an export directory."""
+    return sorted(out.glob("date=*/rejects-*.ndjson"))
+
+
+def path_lines(path: Path) -> list[bytes]:
+    """The lines of a file."""
+    return path.read_bytes().splitlines()
+
+
+async def test_broken_store_stops_the_job(
+    client: AsyncTel4vnClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint store that cannot commit fails every window alike: its error stops the job."""
+    from telcall.errors import CheckpointError
+
+    def full(self: CheckpointStore, **_: Any) -> None:
+        raise CheckpointError(f"checkpoint file {self.path}: database or disk is full")
+
+    monkeypatch.setattr(CheckpointStore, "commit", full)
+    with pytest.raises(CheckpointError, match="disk is full"):
+        await export_cdrs(client, START, END, tmp_path, window=timedelta(hours=6))
+    assert not list_temp_files(tmp_path)
+
+
+def list_temp_files(out: Path) -> list[Path]:
+    """Temp files left in an export directory."""
+    return list(out.glob("date=*/.*.tmp"))
