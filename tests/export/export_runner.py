@@ -2,7 +2,9 @@
 
 Optional: ``--since``, ``--until``, ``--window`` (hours). The summary goes to
 stdout as JSON (exit 0); an :class:`~telcall.export.ExportError` prints
-``{"error": ..., "summary": ...}`` and exits 1. The api key comes from
+``{"error": ..., "summary": ...}`` and exits 1; a plan refused because a live run holds
+the range with another window size (:class:`~telcall.errors.CheckpointError`) prints
+``{"error": ..., "refused": true}`` and exits 1. The api key comes from
 ``TELCALL_TEL4VN_API_KEY``, as in production.
 """
 
@@ -15,7 +17,7 @@ from datetime import timedelta
 
 import msgspec
 
-from telcall import AsyncTel4vnClient
+from telcall import AsyncTel4vnClient, errors
 from telcall.export import ExportError, export_cdrs
 
 
@@ -32,6 +34,10 @@ async def main(args: argparse.Namespace) -> int:
                 concurrency=4,
                 page_size=500,
             )
+        except errors.CheckpointError as exc:
+            refused = {"error": str(exc), "refused": True}
+            sys.stdout.buffer.write(msgspec.json.encode(refused) + b"\n")
+            return 1
         except ExportError as exc:
             error = {"error": str(exc), "summary": exc.summary}
             sys.stdout.buffer.write(msgspec.json.encode(error) + b"\n")
