@@ -9,6 +9,9 @@ says otherwise:
 - ``<!-- docs-test: continues -->``: the previous block followed by this one, as one program;
 - ``<!-- docs-test: pytest -->``: a test module, run with pytest (the plugin's fixtures).
 
+Engine recipes (``<!-- recipe: celery -->``) are not run here: tests/engines runs them as written
+against a real broker and cluster.
+
 Blocks written with a top-level ``await`` / ``async with`` (as in ``python -m asyncio``) run
 inside an ``async def``. Placeholders (``https://pbx.example.vn``, ...) are pointed at the
 simulators, whose keys are the docs' ``"..."``; the proxy variables point at a dead loopback
@@ -37,6 +40,7 @@ DOCS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
 
 _FENCE = re.compile(r"^```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^```", re.M | re.S)
 _MARKER = re.compile(r"<!--\s*docs-test:\s*(?P<kind>[\w-]+)")
+_RECIPE = re.compile(r"<!--\s*recipe:")
 _RUN_TIMEOUT = 120
 
 
@@ -103,6 +107,8 @@ def collect() -> list[Block]:
             if match.group("lang") not in ("python", "py"):
                 continue
             before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
+            if _RECIPE.search(before):
+                continue
             marker = _MARKER.search(before)
             kind = marker.group("kind") if marker else "run"
             line = text.count("\n", 0, match.start()) + 1
