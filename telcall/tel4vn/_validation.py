@@ -74,7 +74,8 @@ def format_date(value: DateLike | None, field: str, tz: tzinfo) -> str | None:
         return None
     moment = parse_date(value, field, tz)
     if isinstance(moment, datetime):
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+        # isoformat, not strftime: %Y does not zero-pad years before 1000 ("999-01-01").
+        return moment.astimezone(tz).replace(tzinfo=None).isoformat(" ", "seconds")
     return moment.isoformat()
 
 

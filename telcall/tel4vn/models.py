@@ -10,7 +10,7 @@ done only when asked for.
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -71,7 +71,6 @@ EventName = Literal["hangup", "ringing", "answered", "cdr"]
 EVENT_NAMES: frozenset[str] = frozenset({"hangup", "ringing", "answered", "cdr"})
 
 CdrMapping = Literal["auto", "default", "flex"]
-AnyCdr = Union["Cdr", "FlexCdr"]
 
 
 class _Wire(msgspec.Struct, kw_only=True):
@@ -333,6 +332,10 @@ class CdrPage(_Wire):
     offset: int | None = None
     total: int | None = None
     scroll_id: str | None = None
+
+
+#: Either CDR shape; real classes, not strings, so that modules re-exporting it resolve it.
+AnyCdr = Cdr | FlexCdr
 
 
 class FlexCdrPage(_Wire):

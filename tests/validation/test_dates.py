@@ -68,6 +68,7 @@ TEL4VN_SENT = [
         "2026-11-01 10:00:00",
         id="aware-object",
     ),
+    pytest.param(datetime(999, 1, 1, 7, 6, 30), "0999-01-01 07:06:30", id="year-before-1000"),
 ]
 
 
@@ -104,3 +105,11 @@ async def test_aicallcenter_takes_strings(hostile_factory: Any) -> None:
     assert (
         str(int(datetime(2026, 9, 1, tzinfo=UTC).timestamp() * 1000)) == request.query["start_time"]
     )
+
+
+async def test_empty_scroll_id_is_refused(hostile_factory: Any) -> None:
+    """An empty scroll_id is not a cursor: ValidationError, nothing sent (the server says expired)."""
+    async with hostile_factory("tel4vn") as h:
+        with pytest.raises(errors.ValidationError, match="scroll_id"):
+            await h.client.cdrs.list(scroll_id=" ")
+        assert h.served() == []

@@ -246,6 +246,9 @@ class AsyncCdrs(AsyncResource):
             start_date_ended=start_date_ended,
             end_date_ended=end_date_ended,
         )
+        if scroll_id is not None and not scroll_id.strip():
+            # The server reads an empty cursor as an expired one.
+            raise ValidationError("scroll_id must not be empty (leave it out to start a scroll)")
         params.update(page=page, limit=limit, offset=offset, scroll_id=scroll_id)
         return await self._fetch(params, timeout)
 
