@@ -123,7 +123,7 @@ def undocumented(requests: list[Any]) -> list[str]:
 def test_arbitrary_argument_is_refused_or_sent_well_formed(
     servers: dict[str, tuple[Any, Any]], endpoint: Endpoint, data: st.DataObject
 ) -> None:
-    """One argument replaced by an arbitrary value: ValidationError with no request, or a documented request."""
+    """One argument made arbitrary: ValidationError with nothing sent, or documented requests."""
     sim, parent = servers[endpoint.provider]
     kwargs = arguments(endpoint, sim)
     name = data.draw(st.sampled_from(parameters(endpoint)), label="parameter")

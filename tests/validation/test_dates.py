@@ -108,7 +108,7 @@ async def test_aicallcenter_takes_strings(hostile_factory: Any) -> None:
 
 
 async def test_empty_scroll_id_is_refused(hostile_factory: Any) -> None:
-    """An empty scroll_id is not a cursor: ValidationError, nothing sent (the server says expired)."""
+    """An empty scroll_id is not a cursor: ValidationError, nothing sent (the API says expired)."""
     async with hostile_factory("tel4vn") as h:
         with pytest.raises(errors.ValidationError, match="scroll_id"):
             await h.client.cdrs.list(scroll_id=" ")
