@@ -197,11 +197,12 @@ class ImportResult(msgspec.Struct, kw_only=True):
 # -- call export ------------------------------------------------------------------------
 
 
-class Call(_Wire):
+class Call(_Wire, gc=False):
     """One call of a campaign export or of a user's call log.
 
     ``called_at`` is naive local time (``YYYY-MM-DD HH:MM:SS``); ``duration``
-    the seconds the callee listened; ``state`` 40 answered, 50 failed.
+    the seconds the callee listened; ``state`` 40 answered, 50 failed. Untracked by the
+    garbage collector (``gc=False``): strings and integers cannot form cycles.
     """
 
     call_id: str | int = ""
