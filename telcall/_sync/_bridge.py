@@ -103,6 +103,8 @@ class _Bridge:
         self.tasks: set[asyncio.Task[None]] = set()
         self.drivers: set[_Driver] = set()
         self.closing: set[asyncio.Task[None]] = set()
+        # Set once the exit hook starts draining: callers still blocked are daemon threads.
+        self.exiting = False
         ready = threading.Event()
         self.thread = threading.Thread(
             target=self._run, args=(ready,), name=THREAD_NAME, daemon=True
@@ -141,8 +143,21 @@ class _Bridge:
             if not self.thread.is_alive():
                 self.loop.close()
 
+    def on_loop_thread(self) -> bool:
+        """Whether the calling thread is this bridge's loop thread."""
+        return threading.get_ident() == self.thread.ident
+
+    def refuse_loop_thread(self) -> None:
+        """Raise if called on the loop thread, where waiting for the loop would deadlock."""
+        if self.on_loop_thread():
+            raise RuntimeError(
+                "a telcall sync client was called on telcall's own event-loop thread, "
+                "which would deadlock; in async code use the Async client instead"
+            )
+
     async def _drain(self, timeout: float) -> None:
         deadline = self.loop.time() + timeout
+        self.exiting = True
         # Iterators first, while their client's session is still open to finish cleanly.
         for driver in list(self.drivers):
             driver.abort()
@@ -191,15 +206,13 @@ def _current() -> _Bridge:
     global _bridge
     bridge = _bridge
     if bridge is not None:
-        if threading.get_ident() == bridge.thread.ident:
-            raise RuntimeError(
-                "a telcall sync client was called on telcall's own event-loop thread, "
-                "which would deadlock; in async code use the Async client instead"
-            )
+        bridge.refuse_loop_thread()
         return bridge
     with _lock:
         if _exited:
-            raise RuntimeError("telcall's sync bridge has shut down: the interpreter is exiting")
+            raise ClientClosedError(
+                "telcall's exit hook has closed every sync client: the interpreter is exiting"
+            )
         if _bridge is None:
             _bridge = _Bridge()
         return _bridge
@@ -253,6 +266,11 @@ class _Call(Generic[T]):
     async def _run(self, bridge: _Bridge) -> None:
         try:
             result = await self._fn(bridge)
+        except asyncio.CancelledError as exc:
+            # Cancelled by the exit hook: the caller is a daemon thread the interpreter is about
+            # to freeze. Waking it would run its code (and print its traceback) during shutdown.
+            if not bridge.exiting:
+                self.future.set_exception(exc)
         except BaseException as exc:
             # Not re-raised: a KeyboardInterrupt raised here is the caller's, it must not stop
             # the loop.
@@ -348,7 +366,12 @@ class ClientHandle(Generic[C]):
         return run(step)
 
     def get(self, fn: Callable[[C], T]) -> T:
-        """Run ``fn(async_client)`` (plain, not async) on the bridge and return its result."""
+        """Run ``fn(async_client)`` (plain, not async) on the bridge and return its result.
+
+        After the exit hook has stopped the loop, ``fn`` runs here: nothing else can run.
+        """
+        if _bridge is None and _exited and self._client is not None:
+            return fn(self._client)
 
         async def step(bridge: _Bridge) -> T:
             return fn(self.client_on(bridge))
@@ -368,8 +391,18 @@ class ClientHandle(Generic[C]):
         return SyncContextManager(self, fn)
 
     def close(self) -> None:
-        """Close the async client; idempotent."""
-        run(self._aclose)
+        """Close the async client; idempotent.
+
+        After the exit hook (which closed every client) it does nothing; on the bridge thread
+        (a finalizer run there) it schedules the close instead of waiting for it.
+        """
+        bridge = _bridge
+        if bridge is None and _exited:
+            self._closed = True
+        elif bridge is not None and bridge.on_loop_thread():
+            bridge.loop.call_soon(self.close_on_loop, bridge)
+        else:
+            run(self._aclose)
 
     async def _aclose(self, bridge: _Bridge) -> None:
         self._closed = True
@@ -495,14 +528,7 @@ class _Driver:
                 method, arg, future = request
                 ok, value = pending or await self._step(iterator, method, arg)
                 pending = None
-                if ok:
-                    future.set_result(value)
-                elif isinstance(value, StopAsyncIteration) or (
-                    self._closing and isinstance(value, asyncio.CancelledError)
-                ):
-                    future.set_result(_END)
-                else:
-                    future.set_exception(value)
+                self._answer(future, ok, value)
                 if not ok:
                     return
         finally:
@@ -529,13 +555,27 @@ class _Driver:
         finally:
             self._busy = False
 
+    def _answer(self, future: concurrent.futures.Future[Any], ok: bool, value: Any) -> None:
+        if self.bridge.exiting:
+            # As in _Call._run: a caller still waiting at exit is a daemon thread; an _END now
+            # would let it carry on with a silently truncated iteration during shutdown.
+            return
+        if ok:
+            future.set_result(value)
+        elif isinstance(value, StopAsyncIteration) or (
+            self._closing and isinstance(value, asyncio.CancelledError)
+        ):
+            future.set_result(_END)
+        else:
+            future.set_exception(value)
+
     def _finish(self, error: BaseException | None) -> None:
         self._ended = True
         self.bridge.drivers.discard(self)
         while not self._queue.empty():
             request = self._queue.get_nowait()
             if request is not None:
-                request[2].set_result(_END)
+                self._answer(request[2], True, _END)
         if error is None:
             self.finished.set_result(None)
         else:
@@ -577,6 +617,8 @@ class _Stepper(Generic[C]):
             self._driver = driver
         elif driver.bridge.pid != os.getpid():
             raise RuntimeError("this iterator was started before os.fork(); start a new one")
+        else:
+            driver.bridge.refuse_loop_thread()
         try:
             value = driver.request(method, arg)
         except BaseException:
@@ -587,10 +629,18 @@ class _Stepper(Generic[C]):
         return value
 
     def close(self) -> None:
-        """Close the async side and wait for its cleanup; idempotent."""
+        """Close the async side and wait for its cleanup; idempotent.
+
+        On the bridge thread (a finalizer or a GC pass run there) the close is scheduled, not
+        waited for: the loop cannot wait for itself.
+        """
         self._done = True
         driver = self._driver
-        if driver is not None and driver.bridge.pid == os.getpid():
+        if driver is None or driver.bridge.pid != os.getpid():
+            return
+        if driver.bridge.on_loop_thread():
+            driver.close_soon()
+        else:
             driver.close()
 
     def __del__(self) -> None:

@@ -166,3 +166,132 @@ def test_exit_with_open_client_and_iterators_is_clean(
     assert err == ""
     assert child.returncode == 0
     assert time.monotonic() - started < 5
+
+
+# A hook registered before telcall is imported runs after telcall's (atexit is last-in, first-out).
+CLOSE_AFTER_EXIT = """
+import atexit, sys
+
+def late() -> None:
+    client.close()
+    client.close()
+    print("closed", client.closed, flush=True)
+
+atexit.register(late)
+
+from telcall._sync import Tel4vnClient
+
+client = Tel4vnClient(base_url=sys.argv[1], api_key=sys.argv[2])
+client.cdrs.list(limit=1)
+print("exiting", flush=True)
+"""
+
+
+def test_close_after_the_exit_hook_is_a_no_op(sim_process: tuple[str, str]) -> None:
+    """client.close() from an atexit hook that runs after telcall's drain does nothing, quietly."""
+    child = python(CLOSE_AFTER_EXIT, *sim_process)
+    out, err = child.communicate(timeout=30)
+    assert (out, err, child.returncode) == ("exiting\nclosed True\n", "", 0)
+
+
+BLOCKED_AT_EXIT = """
+import asyncio, sys, threading, time
+from telcall._sync import Tel4vnClient
+from telcall.simulator import Stall, Tel4vnSimulator
+
+loop = asyncio.new_event_loop()
+threading.Thread(target=loop.run_forever, daemon=True).start()
+sim = Tel4vnSimulator(cdrs=10, seed=1)
+asyncio.run_coroutine_threadsafe(sim.start(), loop).result()
+sim.script(Stall(), times=10, path="/v2/cdr")
+client = Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key)
+threading.Thread(target=lambda: client.cdrs.list(limit=1), daemon=True).start()
+threading.Thread(target=lambda: list(client.cdrs.iterate()), daemon=True).start()
+while sim.count("GET", "/v2/cdr") < 2:
+    time.sleep(0.01)
+print("exiting", flush=True)
+"""
+
+
+def test_thread_blocked_in_a_call_at_exit_prints_nothing() -> None:
+    """A daemon thread blocked in a sync call when the interpreter exits prints no traceback."""
+    child = python(BLOCKED_AT_EXIT)
+    out, err = child.communicate(timeout=30)
+    assert "Traceback" not in err
+    assert (out, err, child.returncode) == ("exiting\n", "", 0)
+
+
+# Run in a child so that a regression (a deadlocked bridge loop) fails the test on a timeout
+# instead of hanging every later sync call in the test session.
+ON_BRIDGE_CHILD = """
+import asyncio, gc, sys, threading
+from telcall._sync import Tel4vnClient, _bridge
+from telcall.simulator import Tel4vnSimulator
+
+loop = asyncio.new_event_loop()
+threading.Thread(target=loop.run_forever, daemon=True).start()
+sim = Tel4vnSimulator(cdrs=500, seed=1)
+asyncio.run_coroutine_threadsafe(sim.start(), loop).result()
+client = Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key)
+mode = sys.argv[1]
+
+async def on_bridge(fn):
+    return fn()
+
+if mode == "close":
+    iterator = client.cdrs.iterate(page_size=100)
+    next(iterator)
+    _bridge._current().loop.call_soon_threadsafe(iterator.close)
+elif mode == "gc":
+    def records():
+        with client.cdrs.iterate(page_size=100) as iterator:
+            yield from iterator
+
+    class Holder:
+        pass
+
+    gc.disable()
+    holder = Holder()
+    holder.cycle = holder
+    holder.records = records()
+    next(holder.records)
+    del holder
+    print("collected", _bridge.run(lambda bridge: on_bridge(gc.collect)) > 0, flush=True)
+    gc.enable()
+elif mode == "step":
+    iterator = client.cdrs.iterate(page_size=100)
+    next(iterator)
+    try:
+        _bridge.run(lambda bridge: on_bridge(lambda: [next(iterator) for _ in range(200)]))
+    except RuntimeError as exc:
+        print("refused", "own event-loop thread" in str(exc), flush=True)
+    iterator.close()
+elif mode == "client":
+    other = Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key)
+    _bridge.run(lambda bridge: on_bridge(other.close))
+    print("closed", other.closed, flush=True)
+print("listed", len(client.cdrs.list(limit=1).items), flush=True)
+client.close()
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        pytest.param("close", "listed 1\n", id="close-scheduled-on-the-bridge"),
+        pytest.param("gc", "collected True\nlisted 1\n", id="cyclic-generator-collected-there"),
+        pytest.param("step", "refused True\nlisted 1\n", id="step-on-the-bridge-refused"),
+        pytest.param("client", "closed True\nlisted 1\n", id="client-close-scheduled-there"),
+    ],
+)
+def test_nothing_on_the_bridge_thread_waits_for_it(mode: str, expected: str) -> None:
+    """An iterator closed (directly or by a GC pass) or stepped on the bridge thread never makes
+    the bridge wait for itself: later sync calls still work."""
+    child = python(ON_BRIDGE_CHILD, mode)
+    try:
+        out, err = child.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, err = child.communicate()
+        pytest.fail(f"the bridge deadlocked; the child printed {out!r}")
+    assert (out, err, child.returncode) == (expected, "", 0)
