@@ -196,8 +196,9 @@ def _discard_and_retrieve(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.T
 _lock = threading.Lock()
 _bridge: _Bridge | None = None
 _exited = False
-# Objects inherited from the parent across fork. They share sockets and the epoll
-# set with the parent, so the child must never close or collect them.
+# Objects inherited from the parent across fork, detached from the parent's descriptors
+# (_detach_descriptors) and kept alive so that their finalizers (unclosed-session warnings)
+# never run in the child.
 _inherited: list[object] = []
 
 
@@ -221,10 +222,39 @@ def _current() -> _Bridge:
 def _after_fork_in_child() -> None:
     global _bridge, _lock
     if _bridge is not None:
+        _detach_descriptors(_bridge.loop)
         _inherited.append(_bridge)
     _bridge = None
     # The parent may have held the lock at fork time; the child's copy would never be released.
     _lock = threading.Lock()
+
+
+def _detach_descriptors(loop: asyncio.AbstractEventLoop) -> None:
+    """Point the child's copies of the loop's descriptors at ``/dev/null`` (after fork).
+
+    They refer to the very epoll set, self-pipe and sockets the parent still uses: a close in
+    the child unregisters the parent's sockets from the shared epoll set, a TLS shutdown writes
+    into the parent's connection. With each descriptor number replaced (``dup2``) the Python
+    objects stay intact, and whatever the child does with them (unregister, write, close)
+    reaches ``/dev/null``, never the parent's kernel objects.
+    """
+    # asyncio keeps these privately; missing ones (another loop implementation) are skipped.
+    fds: set[int] = set(getattr(loop, "_transports", {}))
+    selector = getattr(loop, "_selector", None)
+    if selector is not None:
+        fds.update(key.fd for key in (selector.get_map() or {}).values())
+        if hasattr(selector, "fileno"):
+            fds.add(selector.fileno())
+    self_pipe = getattr(loop, "_csock", None)
+    if self_pipe is not None:
+        fds.add(self_pipe.fileno())
+    null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    try:
+        for fd in fds - {-1, null}:
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd, inheritable=False)
+    finally:
+        os.close(null)
 
 
 def _shutdown_at_exit() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -295,3 +296,106 @@ def test_nothing_on_the_bridge_thread_waits_for_it(mode: str, expected: str) -> 
         out, err = child.communicate()
         pytest.fail(f"the bridge deadlocked; the child printed {out!r}")
     assert (out, err, child.returncode) == (expected, "", 0)
+
+
+FORK_CHILD_CLEANUP = """
+import asyncio, gc, os, sys, threading, time
+from telcall._sync import Tel4vnClient, _bridge
+from telcall.simulator import Tel4vnSimulator
+
+loop = asyncio.new_event_loop()
+threading.Thread(target=loop.run_forever, daemon=True).start()
+sim = Tel4vnSimulator(cdrs=500, seed=1)
+asyncio.run_coroutine_threadsafe(sim.start(), loop).result()
+client = Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key, max_retries=0)
+iterator = client.cdrs.iterate(page_size=10)
+next(iterator)
+assert len(client.cdrs.list(limit=1).items) == 1
+pid = os.fork()
+if pid == 0:
+    # The child: drop every reference to the parent's objects, collect, use a fresh client, and
+    # exit normally (so interpreter finalization runs too).
+    del iterator, client
+    gc.collect()
+    # The worst a finalizer of the inherited objects could do: close every transport of the
+    # parent's loop (unregistering its socket from the epoll set the parent still uses).
+    for old in _bridge._inherited:
+        for transport in list(getattr(getattr(old, "loop", None), "_transports", {}).values()):
+            transport.close()
+    with Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key) as fresh:
+        assert len(fresh.cdrs.list(limit=2).items) == 2
+    gc.collect()
+    sys.exit(0)
+_, status = os.waitpid(pid, 0)
+print("child", os.waitstatus_to_exitcode(status), flush=True)
+started = time.monotonic()
+print("parent", len(client.cdrs.list(limit=3, timeout=5).items), flush=True)
+print("iterator", next(iterator).id != "", flush=True)
+print("prompt", time.monotonic() - started < 2, flush=True)
+client.close()
+"""
+
+
+@posix_only
+def test_forked_child_cleanup_cannot_touch_the_parents_connections() -> None:
+    """A child that drops the parent's client and iterator, collects garbage and exits normally
+    leaves the parent's connections, loop and pending iterator working."""
+    child = python(FORK_CHILD_CLEANUP)
+    try:
+        out, err = child.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, err = child.communicate()
+        pytest.fail(f"hung; printed {out!r}")
+    assert out == "child 0\nparent 3\niterator True\nprompt True\n", err
+    assert "Traceback" not in err
+
+
+# The pattern the README shows for Celery, gunicorn and multiprocessing, run with warnings as
+# errors: on Python 3.12+ os.fork() in a process that already runs the bridge thread warns.
+DOCUMENTED_FORK_PATTERN = """
+import multiprocessing, os, sys
+
+from telcall import Tel4vnClient
+
+
+def count(base_url, api_key):
+    with Tel4vnClient(base_url=base_url, api_key=api_key) as client:
+        return len(client.cdrs.list(limit=2).items)
+
+
+if __name__ == "__main__":
+    base_url, api_key = sys.argv[1:]
+    # 1. Fork before the first sync client exists (gunicorn --preload, Celery prefork).
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if count(base_url, api_key) == 2 else 1)
+    _, status = os.waitpid(pid, 0)
+    print("forked child", os.waitstatus_to_exitcode(status), flush=True)
+    # 2. Once telcall is in use, start workers with forkserver (or spawn), never plain fork.
+    print("parent", count(base_url, api_key), flush=True)
+    with multiprocessing.get_context("forkserver").Pool(2) as pool:
+        print("workers", pool.starmap(count, [(base_url, api_key)] * 2), flush=True)
+"""
+
+
+@posix_only
+def test_documented_fork_pattern_is_warning_free(
+    sim_process: tuple[str, str], tmp_path: pathlib.Path
+) -> None:
+    """Forking before first use, then forkserver workers, runs with no warning at all."""
+    script = tmp_path / "workers.py"
+    script.write_text(DOCUMENTED_FORK_PATTERN)
+    done = subprocess.run(
+        [sys.executable, "-W", "error", str(script), *sim_process],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        check=False,
+    )
+    assert (done.stdout, done.stderr, done.returncode) == (
+        "forked child 0\nparent 2\nworkers [2, 2]\n",
+        "",
+        0,
+    )
