@@ -45,6 +45,7 @@ from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 from telcall._core.errors import ClientClosedError
+from telcall._core.pagination import page_source
 
 __all__ = (
     "CANCEL_GRACE",
@@ -408,13 +409,24 @@ class ClientHandle(Generic[C]):
 
         return run(step)
 
-    def iterate(self, fn: Callable[[C], AsyncIterator[T]]) -> SyncIterator[T]:
-        """A sync iterator over ``fn(async_client)``: one hop per value."""
-        return SyncIterator(self, fn, _single)
+    def describe(self, fn: Callable[[C], object]) -> str:
+        """``repr(fn(async_client))``, computed on the calling thread.
 
-    def iterate_items(self, fn: Callable[[C], AsyncIterator[HasItems[T]]]) -> SyncIterator[T]:
-        """A sync iterator over the items of the pages of ``fn(async_client)``: one hop per page."""
-        return SyncIterator(self, fn, _items)
+        Reprs read only what is fixed at construction, and must work anywhere: on the bridge
+        thread (a log line there), after the exit hook, in a debugger.
+        """
+        client = self._client
+        if client is None:
+            return object.__repr__(self)
+        return repr(fn(client))
+
+    def iterate(self, fn: Callable[[C], AsyncIterator[T]]) -> SyncIterator[T]:
+        """A sync iterator over ``fn(async_client)``.
+
+        One hop per page when ``fn`` returns the items of a page generator
+        (:func:`~telcall._core.pagination.iterate_items`), else one hop per value.
+        """
+        return SyncIterator(self, lambda client: _in_batches(fn(client)))
 
     def enter(self, fn: Callable[[C], AbstractAsyncContextManager[T]]) -> SyncContextManager[T]:
         """A sync context manager over the async one ``fn(async_client)`` returns."""
@@ -467,8 +479,43 @@ def _single(value: Any) -> tuple[Any]:
     return (value,)
 
 
-def _items(page: Any) -> Iterable[Any]:
-    return page.items  # type: ignore[no-any-return]
+def _items(page: HasItems[Any]) -> Iterable[Any]:
+    return page.items
+
+
+def _in_batches(iterator: AsyncIterator[Any]) -> _Batches:
+    """``iterator`` as an iterator of batches: a whole page each, if it flattens a page source."""
+    pages = page_source(iterator)
+    if pages is not None:
+        return _Batches(pages, _items)
+    return _Batches(iterator, _single)
+
+
+class _Batches:
+    """An async iterator whose every step is a batch (an iterable) of ``source``'s items.
+
+    A class, not an async generator, so that ``athrow`` and ``aclose`` reach ``source`` itself
+    (a timeout it holds across ``yield`` is delivered where it was armed).
+    """
+
+    def __init__(self, source: AsyncIterator[Any], batch: Callable[[Any], Iterable[Any]]) -> None:
+        self._source = source
+        self._batch = batch
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Iterable[Any]:
+        return self._batch(await self._source.__anext__())
+
+    async def athrow(self, exc: BaseException) -> Iterable[Any]:
+        athrow = getattr(self._source, "athrow", None)
+        if athrow is None:
+            raise exc
+        return self._batch(await athrow(exc))
+
+    async def aclose(self) -> None:
+        await _aclose(self._source)
 
 
 class _Driver:
@@ -681,7 +728,8 @@ class _Stepper(Generic[C]):
 
 
 class SyncIterator(_Stepper[Any], Iterator[T]):
-    """A blocking iterator over an async one: each hop to the bridge moves a whole page.
+    """A blocking iterator over an async one: each hop to the bridge moves a whole page (or
+    one value, when the async iterator is not made of pages).
 
     Use it in a ``for`` loop; ``close()`` (or ``with``) ends it early and waits
     until the async generator's cleanup has run. One thread at a time, like a
@@ -689,14 +737,10 @@ class SyncIterator(_Stepper[Any], Iterator[T]):
     """
 
     def __init__(
-        self,
-        handle: ClientHandle[Any],
-        open_iterator: Callable[[Any], AsyncIterator[Any]],
-        unpack: Callable[[Any], Iterable[T]],
+        self, handle: ClientHandle[Any], open_batches: Callable[[Any], AsyncIterator[Iterable[T]]]
     ) -> None:
-        """Wrap ``open_iterator(async_client)``; ``unpack`` turns one hop's value into items."""
-        super().__init__(handle, open_iterator)
-        self._unpack = unpack
+        """Wrap ``open_batches(async_client)``: an async iterator of batches of items."""
+        super().__init__(handle, open_batches)
         self._batch: Iterator[T] = iter(())
 
     def __iter__(self) -> Self:
@@ -709,7 +753,7 @@ class SyncIterator(_Stepper[Any], Iterator[T]):
             value = self._step("next")
             if value is _END:
                 raise StopIteration
-            self._batch = iter(self._unpack(value))
+            self._batch = iter(value)
 
     def close(self) -> None:
         """Stop early: the async generator's cleanup has run when this returns."""

@@ -65,6 +65,10 @@ class AICallCenterClient:
             )
         )
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api)
+
     @property
     def base_url(self) -> str:
         """The provider's base URL (no trailing slash)."""
@@ -114,6 +118,10 @@ class CampaignCalls:
     def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.campaigns.calls)
 
     def list(
         self,
@@ -176,8 +184,8 @@ class CampaignCalls:
         timeout: Timeout | None = None,
     ) -> SyncIterator[Call]:
         """Every call of the campaign, page by page (see :meth:`pages`)."""
-        return self._client.iterate_items(
-            lambda _api: _api.campaigns.calls.pages(
+        return self._client.iterate(
+            lambda _api: _api.campaigns.calls.iterate(
                 campaign_id,
                 start_time=start_time,
                 end_time=end_time,
@@ -198,6 +206,10 @@ class Campaigns:
     def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.campaigns)
 
     @cached_property
     def calls(self) -> CampaignCalls:
@@ -261,6 +273,10 @@ class UserCalls:
         """Share the sync client's bridge handle."""
         self._client = client
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.users.calls)
+
     def list(
         self,
         *,
@@ -317,8 +333,8 @@ class UserCalls:
         timeout: Timeout | None = None,
     ) -> SyncIterator[Call]:
         """Every call, page by page (see :meth:`pages`)."""
-        return self._client.iterate_items(
-            lambda _api: _api.users.calls.pages(
+        return self._client.iterate(
+            lambda _api: _api.users.calls.iterate(
                 start_time=start_time,
                 end_time=end_time,
                 page_size=page_size,
@@ -338,6 +354,10 @@ class Users:
     def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.users)
 
     @cached_property
     def calls(self) -> UserCalls:

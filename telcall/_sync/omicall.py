@@ -78,6 +78,10 @@ class OmicallClient:
             )
         )
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api)
+
     @property
     def base_url(self) -> str:
         """The provider's base URL (no trailing slash)."""
@@ -122,6 +126,10 @@ class Contacts:
     def __init__(self, client: ClientHandle[AsyncOmicallClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.contacts)
 
     def list(
         self,
@@ -177,8 +185,8 @@ class Contacts:
         timeout: Timeout | None = None,
     ) -> SyncIterator[Contact]:
         """Every matching contact, page by page (see :meth:`pages`)."""
-        return self._client.iterate_items(
-            lambda _api: _api.contacts.pages(
+        return self._client.iterate(
+            lambda _api: _api.contacts.iterate(
                 keyword=keyword,
                 filters=filters,
                 page_size=page_size,
@@ -339,6 +347,10 @@ class CallHistory:
         """Share the sync client's bridge handle."""
         self._client = client
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.call_history)
+
     def list(
         self,
         *,
@@ -396,8 +408,8 @@ class CallHistory:
         timeout: Timeout | None = None,
     ) -> SyncIterator[CallTransaction]:
         """Every call of ``[from_date, to_date)``, page by page (see :meth:`pages`)."""
-        return self._client.iterate_items(
-            lambda _api: _api.call_history.pages(
+        return self._client.iterate(
+            lambda _api: _api.call_history.iterate(
                 from_date=from_date,
                 to_date=to_date,
                 page_size=page_size,
