@@ -37,6 +37,7 @@ import atexit
 import concurrent.futures
 import contextlib
 import os
+import sys
 import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
@@ -120,7 +121,11 @@ class _Bridge:
 
     def spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
         """Start a task on the loop (loop thread only); the bridge keeps it until done."""
-        task = self.loop.create_task(_as_coroutine(coro))
+        if sys.version_info >= (3, 12):
+            # Run its first step now rather than on the loop's next turn: less latency per call.
+            task = asyncio.Task(_as_coroutine(coro), loop=self.loop, eager_start=True)
+        else:
+            task = self.loop.create_task(_as_coroutine(coro))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
@@ -274,11 +279,66 @@ atexit.register(_shutdown_at_exit)
 # -- one call ------------------------------------------------------------------
 
 
+class _Outcome(Generic[T]):
+    """A result handed from the loop thread to waiting threads, once.
+
+    A lock taken at creation and released when the outcome is set: a waiter's wake-up is one
+    futex, where ``concurrent.futures.Future`` also builds a ``Condition`` and a waiter lock
+    per wait (``_Outcome`` keeps the per-call cost of the sync facade down). Waiting is
+    interruptible (Ctrl-C), like ``Future.result()``.
+    """
+
+    __slots__ = ("_cancelled", "_error", "_latch", "_value")
+
+    def __init__(self) -> None:
+        self._latch = threading.Lock()
+        self._latch.acquire()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._cancelled = False
+
+    def done(self) -> bool:
+        """Whether the outcome is set."""
+        return not self._latch.locked()
+
+    def cancelled(self) -> bool:
+        """Whether it was cancelled before any outcome."""
+        return self._cancelled
+
+    def set_result(self, value: T) -> None:
+        """Set the value and wake the waiters (once)."""
+        self._value = value
+        self._latch.release()
+
+    def set_exception(self, error: BaseException) -> None:
+        """Set the error and wake the waiters (once)."""
+        self._error = error
+        self._latch.release()
+
+    def cancel(self) -> None:
+        """End with ``CancelledError`` for the waiters (instead of any outcome)."""
+        self._cancelled = True
+        self._latch.release()
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        """Wait (up to ``timeout`` seconds) and return the error, or ``None`` for a value."""
+        if not self._latch.acquire(timeout=-1 if timeout is None else timeout):
+            raise TimeoutError
+        self._latch.release()  # a latch: every later waiter passes at once
+        if self._cancelled:
+            raise concurrent.futures.CancelledError
+        return self._error
+
+    def result(self) -> T:
+        """The value (only once the outcome is set and is not an error)."""
+        return self._value  # type: ignore[return-value]
+
+
 class _Call(Generic[T]):
     """One awaitable run as a task on the bridge, its outcome in a thread-safe future."""
 
     def __init__(self, fn: Callable[[_Bridge], Awaitable[T]]) -> None:
-        self.future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self.future: _Outcome[T] = _Outcome()
         self._fn = fn
         self._task: asyncio.Task[None] | None = None
 
@@ -320,9 +380,9 @@ def run(fn: Callable[[_Bridge], Awaitable[T]]) -> T:
 def _wait(
     bridge: _Bridge,
     submit: tuple[Any, ...],
-    future: concurrent.futures.Future[T],
+    future: _Outcome[T],
     cancel: Callable[[], None],
-    finished: concurrent.futures.Future[Any],
+    finished: _Outcome[Any],
 ) -> T:
     """Schedule ``submit`` on the loop and block on ``future``.
 
@@ -529,11 +589,9 @@ class _Driver:
 
     def __init__(self, bridge: _Bridge, open_iterator: Callable[[], AsyncIterator[Any]]) -> None:
         self.bridge = bridge
-        self.finished: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self.finished: _Outcome[None] = _Outcome()
         self._open = open_iterator
-        self._queue: asyncio.Queue[tuple[str, Any, concurrent.futures.Future[Any]] | None] = (
-            asyncio.Queue()
-        )
+        self._queue: asyncio.Queue[tuple[str, Any, _Outcome[Any]] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._busy = False
         self._closing = False
@@ -546,7 +604,7 @@ class _Driver:
 
     def request(self, method: str, arg: Any = None) -> Any:
         """Run one step (``"next"`` or ``"throw"``) and wait for it (caller thread)."""
-        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        future: _Outcome[Any] = _Outcome()
         return _wait(
             self.bridge, (self._enqueue, method, arg, future), future, self.abort, self.finished
         )
@@ -563,7 +621,7 @@ class _Driver:
         with contextlib.suppress(RuntimeError):
             self.bridge.loop.call_soon_threadsafe(self._close)
 
-    def _enqueue(self, method: str, arg: Any, future: concurrent.futures.Future[Any]) -> None:
+    def _enqueue(self, method: str, arg: Any, future: _Outcome[Any]) -> None:
         if self._ended:
             future.set_result(_END)
         else:
@@ -632,7 +690,7 @@ class _Driver:
         finally:
             self._busy = False
 
-    def _answer(self, future: concurrent.futures.Future[Any], ok: bool, value: Any) -> None:
+    def _answer(self, future: _Outcome[Any], ok: bool, value: Any) -> None:
         if self.bridge.exiting:
             # As in _Call._run: a caller still waiting at exit is a daemon thread; an _END now
             # would let it carry on with a silently truncated iteration during shutdown.

@@ -225,7 +225,7 @@ def test_thread_blocked_in_a_call_at_exit_prints_nothing() -> None:
 # Run in a child so that a regression (a deadlocked bridge loop) fails the test on a timeout
 # instead of hanging every later sync call in the test session.
 ON_BRIDGE_CHILD = """
-import asyncio, gc, sys, threading
+import asyncio, gc, sys, threading, time
 from telcall._sync import Tel4vnClient, _bridge
 from telcall.simulator import Tel4vnSimulator
 
@@ -270,6 +270,10 @@ elif mode == "step":
 elif mode == "client":
     other = Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key)
     _bridge.run(lambda bridge: on_bridge(other.close))
+    for _ in range(500):  # closed in the background, soon
+        if other.closed:
+            break
+        time.sleep(0.01)
     print("closed", other.closed, flush=True)
 print("listed", len(client.cdrs.list(limit=1).items), flush=True)
 client.close()
