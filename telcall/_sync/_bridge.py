@@ -40,7 +40,7 @@ import os
 import sys
 import threading
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -119,13 +119,13 @@ class _Bridge:
         self.loop.call_soon(ready.set)
         self.loop.run_forever()
 
-    def spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Start a task on the loop (loop thread only); the bridge keeps it until done."""
         if sys.version_info >= (3, 12):
             # Run its first step now rather than on the loop's next turn: less latency per call.
-            task = asyncio.Task(_as_coroutine(coro), loop=self.loop, eager_start=True)
+            task = asyncio.Task(coro, loop=self.loop, eager_start=True)
         else:
-            task = self.loop.create_task(_as_coroutine(coro))
+            task = self.loop.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
@@ -181,10 +181,6 @@ class _Bridge:
 
 def _left(deadline: float, loop: asyncio.AbstractEventLoop) -> float:
     return max(0.0, deadline - loop.time())
-
-
-async def _as_coroutine(awaitable: Awaitable[None]) -> None:
-    await awaitable
 
 
 def _discard_and_retrieve(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
