@@ -13,13 +13,18 @@ loop and blocks until it finishes. The rules it keeps:
 - **Iterators and context managers are driven by one task each** (a
   :class:`_Driver`), so a timeout or cancel scope an async generator holds
   across ``yield`` belongs to the task that resumes it. A hop moves one value:
-  a whole page for ``iterate()`` (flattened on the caller's thread), never an
-  item, and nothing is read ahead unless the async call was asked to prefetch.
-- **Fork**: the child drops the parent's loop and clients without touching
-  them (their sockets and epoll set are shared with the parent) and builds
-  fresh ones on first use.
+  a whole page when the async ``iterate()`` flattens a page generator
+  (flattened again on the caller's thread), and nothing is read ahead unless
+  the async call was asked to prefetch.
+- **Nothing on the loop thread waits for the loop.** Calls and steps made there
+  raise; closes made there (a finalizer, a GC pass) are scheduled.
+- **Fork**: the child detaches its copies of the loop's descriptors (points
+  them at ``/dev/null``: the sockets and epoll set are the parent's), keeps the
+  inherited objects without using them, and builds fresh ones on first use.
 - **Exit**: an ``atexit`` hook finishes open iterators, closes live clients
-  and stops the loop, all within :data:`EXIT_TIMEOUT` seconds.
+  and stops the loop, all within :data:`EXIT_TIMEOUT` seconds. Threads still
+  blocked in a call then are daemon threads: they are left blocked, not woken
+  into a shutting-down interpreter; ``close()`` afterwards does nothing.
 
 Why not ``anyio.from_thread.start_blocking_portal``: its loop runs in a
 non-daemon executor thread that the interpreter joins *before* ``atexit``
