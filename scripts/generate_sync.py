@@ -14,7 +14,9 @@ they stay exact; each generated method body is one call through the bridge
 - ``async def f(...) -> T``                   → ``def f(...) -> T``
 - ``async def f(...) -> AsyncIterator[T]`` (an async generator)
                                               → ``def f(...) -> SyncIterator[T]``
-  (``iterate`` is served by its ``pages`` twin, a page per bridge hop)
+  (every method wraps its own async twin: ``iterate`` wraps ``iterate``, never ``pages``;
+  the bridge moves a whole page per hop when ``iterate`` returns ``iterate_items(pages)``)
+- ``__repr__``                                → the async object's ``repr``
 - ``@asynccontextmanager`` / ``-> AbstractAsyncContextManager[T]``
                                               → ``-> SyncContextManager[T]``
 - ``aclose``/``async with`` on the client     → ``close``/``with``
@@ -79,8 +81,7 @@ PROVIDERS: tuple[Provider, ...] = (
 #: the loop that created it; a sync client's session must be created on the bridge loop.
 EXCLUDED_INIT_PARAMS = frozenset({"session"})
 
-#: Item iterators served by their page-level twin with the same parameters, so that
-#: one bridge hop moves a whole page; the items are flattened on the caller's thread.
+#: Item iterators and the page iterator whose items they must yield, when both exist.
 ITEM_TWINS = {"iterate": "pages"}
 
 _ASYNC_ITERATORS = frozenset({"AsyncIterator", "AsyncIterable", "AsyncGenerator"})
@@ -435,18 +436,9 @@ def mirror_method(
         imports.add("SyncIterator", _bridge_binding("SyncIterator"))
         returns = f"SyncIterator[{imports.expr(module, inner)}]"
         twin = twins.get(ITEM_TWINS.get(node.name, ""))
-        if node.name in ITEM_TWINS:
-            if twin is None or ast.dump(twin.args) != ast.dump(node.args):
-                raise GenerationError(
-                    f"{where}: needs a {ITEM_TWINS[node.name]}() twin with the same parameters"
-                )
-            target = f"{_LAMBDA_ARG}.{path}{twin.name}"
-            bridge_method = "iterate_items"
-        else:
-            bridge_method = "iterate"
-        body = (
-            f"return self._client.{bridge_method}(lambda {_LAMBDA_ARG}: {target}({signature.call}))"
-        )
+        if twin is not None:
+            _check_item_twin(module, where, inner, twin)
+        body = f"return self._client.iterate(lambda {_LAMBDA_ARG}: {target}({signature.call}))"
     elif isinstance(node, ast.FunctionDef) and ast.unparse(node.returns) == "Self":
         # A view of the client (``with_options``): a sync client on a derived handle.
         returns = "Self"
@@ -466,6 +458,24 @@ def mirror_method(
             f"{where}: neither a coroutine, an async iterator nor a context manager"
         )
     return Method(node.name, signature.params, returns, docstring, body)
+
+
+def _check_item_twin(
+    module: SourceModule,
+    where: str,
+    item: ast.expr,
+    twin: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> None:
+    """``iterate`` must yield the items of its ``pages`` twin's ``Page[T]`` (the same ``T``)."""
+    kind, page = _head(twin.returns)
+    page_kind, page_item = _head(page)
+    if kind not in _ASYNC_ITERATORS or page_kind != "Page" or page_item is None:
+        raise GenerationError(f"{where}: its {twin.name}() twin does not yield Page[...]")
+    if ast.unparse(page_item) != ast.unparse(item):
+        raise GenerationError(
+            f"{where} yields {ast.unparse(item)} but {twin.name}() yields "
+            f"Page[{ast.unparse(page_item)}]: the sync facade would not match"
+        )
 
 
 def _bridge_binding(name: str) -> Binding:
@@ -529,6 +539,11 @@ def mirror_members(
     """The generated members for the public methods and resources in ``functions``."""
     nodes = {name: node for name, (_, node) in functions.items()}
     parts: list[str] = []
+    if "__repr__" in functions:
+        target = f"{_LAMBDA_ARG}.{path[:-1]}" if path else _LAMBDA_ARG
+        body = f"return self._client.describe(lambda {_LAMBDA_ARG}: {target})"
+        doc = '"""The async object\'s repr (secrets redacted)."""'
+        parts.append(Method("__repr__", "self", "str", doc, body).render())
     for name, (source, node) in functions.items():
         if not _is_public(name) or name in skip:
             continue
@@ -536,6 +551,11 @@ def mirror_members(
         if "cached_property" in decorators:
             parts.append(mirror_subresource(source, node, path, client_name, imports, out))
         elif "property" in decorators:
+            if _returns_resource(source, node):
+                raise GenerationError(
+                    f"{source.cls.__name__}.{name}: a sub-resource is declared with "
+                    "@property; declare it with @cached_property"
+                )
             returns = imports.expr(source.module, node.returns) if node.returns else "object"
             docstring = _docstring(source.module, node) or f'"""The async client\'s ``{name}``."""'
             body = f"return self._client.get(lambda {_LAMBDA_ARG}: {_LAMBDA_ARG}.{path}{name})"
@@ -543,6 +563,20 @@ def mirror_members(
         else:
             parts.append(mirror_method(source, node, path, imports, nodes).render())
     return parts
+
+
+def _returns_resource(source: ClassSource, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a property's annotation names an ``Async...`` class (a resource)."""
+    if node.returns is None:
+        return False
+    annotation = source.module.segment(node.returns).strip("'\"")
+    if not annotation.isidentifier():
+        return False
+    binding = source.module.resolve(annotation)
+    if binding is None or binding.attr is None:
+        return False
+    found = getattr(importlib.import_module(binding.module), binding.attr, None)
+    return inspect.isclass(found) and found.__name__.startswith("Async")
 
 
 def mirror_subresource(

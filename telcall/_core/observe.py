@@ -30,7 +30,7 @@ from .hooks import (
     redacted_headers,
     run_hooks,
 )
-from .pagination import Page
+from .pagination import Page, iterate_items, page_source
 from .redaction import Redactor
 
 if TYPE_CHECKING:
@@ -135,6 +135,11 @@ def _wrap(fn: Callable[..., Any], method: str) -> Callable[..., Any]:
             if isinstance(result, Coroutine):
                 return _call(self, method, result)
             if isinstance(result, AsyncGenerator):
+                pages = page_source(result)
+                if pages is not None:
+                    # Observe the pages, and keep them reachable for whoever moves whole pages
+                    # (the sync facade: one thread hop per page).
+                    return iterate_items(_listing(self, method, pages))
                 return _listing(self, method, result)
             return result
 

@@ -17,6 +17,7 @@ one before it.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
@@ -33,6 +34,7 @@ __all__ = (
     "check_paging",
     "iterate_items",
     "iterate_pages",
+    "page_source",
 )
 
 T = TypeVar("T")
@@ -344,8 +346,33 @@ async def _cancel_all(tasks: deque[asyncio.Task[Any]]) -> None:
     tasks.clear()
 
 
-async def iterate_items(pages: AsyncGenerator[Page[T], None]) -> AsyncGenerator[T, None]:
-    """The items of ``pages``, closing the page generator as soon as the caller stops."""
+# Item iterators made by iterate_items() and the page generators they flatten.
+_page_sources: weakref.WeakKeyDictionary[AsyncGenerator[Any, None], AsyncGenerator[Page[Any], None]]
+_page_sources = weakref.WeakKeyDictionary()
+
+
+def iterate_items(pages: AsyncGenerator[Page[T], None]) -> AsyncGenerator[T, None]:
+    """The items of ``pages``, closing the page generator as soon as the caller stops.
+
+    :func:`page_source` gives ``pages`` back to whoever would rather move whole pages (the sync
+    facade: one thread hop per page instead of per item).
+    """
+    items = _items_of(pages)
+    _page_sources[items] = pages
+    return items
+
+
+def page_source(items: object) -> AsyncGenerator[Page[Any], None] | None:
+    """The page generator an unstarted :func:`iterate_items` iterator flattens, else ``None``.
+
+    Taking it detaches it: iterate the pages instead of ``items``, never both.
+    """
+    if not isinstance(items, AsyncGenerator):
+        return None
+    return _page_sources.pop(items, None)
+
+
+async def _items_of(pages: AsyncGenerator[Page[T], None]) -> AsyncGenerator[T, None]:
     try:
         async for page in pages:
             for item in page.items:

@@ -13,13 +13,18 @@ loop and blocks until it finishes. The rules it keeps:
 - **Iterators and context managers are driven by one task each** (a
   :class:`_Driver`), so a timeout or cancel scope an async generator holds
   across ``yield`` belongs to the task that resumes it. A hop moves one value:
-  a whole page for ``iterate()`` (flattened on the caller's thread), never an
-  item, and nothing is read ahead unless the async call was asked to prefetch.
-- **Fork**: the child drops the parent's loop and clients without touching
-  them (their sockets and epoll set are shared with the parent) and builds
-  fresh ones on first use.
+  a whole page when the async ``iterate()`` flattens a page generator
+  (flattened again on the caller's thread), and nothing is read ahead unless
+  the async call was asked to prefetch.
+- **Nothing on the loop thread waits for the loop.** Calls and steps made there
+  raise; closes made there (a finalizer, a GC pass) are scheduled.
+- **Fork**: the child detaches its copies of the loop's descriptors (points
+  them at ``/dev/null``: the sockets and epoll set are the parent's), keeps the
+  inherited objects without using them, and builds fresh ones on first use.
 - **Exit**: an ``atexit`` hook finishes open iterators, closes live clients
-  and stops the loop, all within :data:`EXIT_TIMEOUT` seconds.
+  and stops the loop, all within :data:`EXIT_TIMEOUT` seconds. Threads still
+  blocked in a call then are daemon threads: they are left blocked, not woken
+  into a shutting-down interpreter; ``close()`` afterwards does nothing.
 
 Why not ``anyio.from_thread.start_blocking_portal``: its loop runs in a
 non-daemon executor thread that the interpreter joins *before* ``atexit``
@@ -37,14 +42,16 @@ import atexit
 import concurrent.futures
 import contextlib
 import os
+import sys
 import threading
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 from telcall._core.errors import ClientClosedError
+from telcall._core.pagination import page_source
 
 __all__ = (
     "CANCEL_GRACE",
@@ -103,6 +110,8 @@ class _Bridge:
         self.tasks: set[asyncio.Task[None]] = set()
         self.drivers: set[_Driver] = set()
         self.closing: set[asyncio.Task[None]] = set()
+        # Set once the exit hook starts draining: callers still blocked are daemon threads.
+        self.exiting = False
         ready = threading.Event()
         self.thread = threading.Thread(
             target=self._run, args=(ready,), name=THREAD_NAME, daemon=True
@@ -115,9 +124,13 @@ class _Bridge:
         self.loop.call_soon(ready.set)
         self.loop.run_forever()
 
-    def spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Start a task on the loop (loop thread only); the bridge keeps it until done."""
-        task = self.loop.create_task(_as_coroutine(coro))
+        if sys.version_info >= (3, 12):
+            # Run its first step now rather than on the loop's next turn: less latency per call.
+            task = asyncio.Task(coro, loop=self.loop, eager_start=True)
+        else:
+            task = self.loop.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
@@ -141,8 +154,21 @@ class _Bridge:
             if not self.thread.is_alive():
                 self.loop.close()
 
+    def on_loop_thread(self) -> bool:
+        """Whether the calling thread is this bridge's loop thread."""
+        return threading.get_ident() == self.thread.ident
+
+    def refuse_loop_thread(self) -> None:
+        """Raise if called on the loop thread, where waiting for the loop would deadlock."""
+        if self.on_loop_thread():
+            raise RuntimeError(
+                "a telcall sync client was called on telcall's own event-loop thread, "
+                "which would deadlock; in async code use the Async client instead"
+            )
+
     async def _drain(self, timeout: float) -> None:
         deadline = self.loop.time() + timeout
+        self.exiting = True
         # Iterators first, while their client's session is still open to finish cleanly.
         for driver in list(self.drivers):
             driver.abort()
@@ -162,10 +188,6 @@ def _left(deadline: float, loop: asyncio.AbstractEventLoop) -> float:
     return max(0.0, deadline - loop.time())
 
 
-async def _as_coroutine(awaitable: Awaitable[None]) -> None:
-    await awaitable
-
-
 def _discard_and_retrieve(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
     def done(task: asyncio.Task[None]) -> None:
         tasks.discard(task)
@@ -181,8 +203,9 @@ def _discard_and_retrieve(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.T
 _lock = threading.Lock()
 _bridge: _Bridge | None = None
 _exited = False
-# Objects inherited from the parent across fork. They share sockets and the epoll
-# set with the parent, so the child must never close or collect them.
+# Objects inherited from the parent across fork, detached from the parent's descriptors
+# (_detach_descriptors) and kept alive so that their finalizers (unclosed-session warnings)
+# never run in the child.
 _inherited: list[object] = []
 
 
@@ -191,15 +214,13 @@ def _current() -> _Bridge:
     global _bridge
     bridge = _bridge
     if bridge is not None:
-        if threading.get_ident() == bridge.thread.ident:
-            raise RuntimeError(
-                "a telcall sync client was called on telcall's own event-loop thread, "
-                "which would deadlock; in async code use the Async client instead"
-            )
+        bridge.refuse_loop_thread()
         return bridge
     with _lock:
         if _exited:
-            raise RuntimeError("telcall's sync bridge has shut down: the interpreter is exiting")
+            raise ClientClosedError(
+                "telcall's exit hook has closed every sync client: the interpreter is exiting"
+            )
         if _bridge is None:
             _bridge = _Bridge()
         return _bridge
@@ -208,10 +229,39 @@ def _current() -> _Bridge:
 def _after_fork_in_child() -> None:
     global _bridge, _lock
     if _bridge is not None:
+        _detach_descriptors(_bridge.loop)
         _inherited.append(_bridge)
     _bridge = None
     # The parent may have held the lock at fork time; the child's copy would never be released.
     _lock = threading.Lock()
+
+
+def _detach_descriptors(loop: asyncio.AbstractEventLoop) -> None:
+    """Point the child's copies of the loop's descriptors at ``/dev/null`` (after fork).
+
+    They refer to the very epoll set, self-pipe and sockets the parent still uses: a close in
+    the child unregisters the parent's sockets from the shared epoll set, a TLS shutdown writes
+    into the parent's connection. With each descriptor number replaced (``dup2``) the Python
+    objects stay intact, and whatever the child does with them (unregister, write, close)
+    reaches ``/dev/null``, never the parent's kernel objects.
+    """
+    # asyncio keeps these privately; missing ones (another loop implementation) are skipped.
+    fds: set[int] = set(getattr(loop, "_transports", {}))
+    selector = getattr(loop, "_selector", None)
+    if selector is not None:
+        fds.update(key.fd for key in (selector.get_map() or {}).values())
+        if hasattr(selector, "fileno"):
+            fds.add(selector.fileno())
+    self_pipe = getattr(loop, "_csock", None)
+    if self_pipe is not None:
+        fds.add(self_pipe.fileno())
+    null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    try:
+        for fd in fds - {-1, null}:
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd, inheritable=False)
+    finally:
+        os.close(null)
 
 
 def _shutdown_at_exit() -> None:
@@ -230,11 +280,66 @@ atexit.register(_shutdown_at_exit)
 # -- one call ------------------------------------------------------------------
 
 
+class _Outcome(Generic[T]):
+    """A result handed from the loop thread to waiting threads, once.
+
+    A lock taken at creation and released when the outcome is set: a waiter's wake-up is one
+    futex, where ``concurrent.futures.Future`` also builds a ``Condition`` and a waiter lock
+    per wait (``_Outcome`` keeps the per-call cost of the sync facade down). Waiting is
+    interruptible (Ctrl-C), like ``Future.result()``.
+    """
+
+    __slots__ = ("_cancelled", "_error", "_latch", "_value")
+
+    def __init__(self) -> None:
+        self._latch = threading.Lock()
+        self._latch.acquire()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._cancelled = False
+
+    def done(self) -> bool:
+        """Whether the outcome is set."""
+        return not self._latch.locked()
+
+    def cancelled(self) -> bool:
+        """Whether it was cancelled before any outcome."""
+        return self._cancelled
+
+    def set_result(self, value: T) -> None:
+        """Set the value and wake the waiters (once)."""
+        self._value = value
+        self._latch.release()
+
+    def set_exception(self, error: BaseException) -> None:
+        """Set the error and wake the waiters (once)."""
+        self._error = error
+        self._latch.release()
+
+    def cancel(self) -> None:
+        """End with ``CancelledError`` for the waiters (instead of any outcome)."""
+        self._cancelled = True
+        self._latch.release()
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        """Wait (up to ``timeout`` seconds) and return the error, or ``None`` for a value."""
+        if not self._latch.acquire(timeout=-1 if timeout is None else timeout):
+            raise TimeoutError
+        self._latch.release()  # a latch: every later waiter passes at once
+        if self._cancelled:
+            raise concurrent.futures.CancelledError
+        return self._error
+
+    def result(self) -> T:
+        """The value (only once the outcome is set and is not an error)."""
+        return self._value  # type: ignore[return-value]
+
+
 class _Call(Generic[T]):
     """One awaitable run as a task on the bridge, its outcome in a thread-safe future."""
 
     def __init__(self, fn: Callable[[_Bridge], Awaitable[T]]) -> None:
-        self.future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self.future: _Outcome[T] = _Outcome()
         self._fn = fn
         self._task: asyncio.Task[None] | None = None
 
@@ -253,6 +358,11 @@ class _Call(Generic[T]):
     async def _run(self, bridge: _Bridge) -> None:
         try:
             result = await self._fn(bridge)
+        except asyncio.CancelledError as exc:
+            # Cancelled by the exit hook: the caller is a daemon thread the interpreter is about
+            # to freeze. Waking it would run its code (and print its traceback) during shutdown.
+            if not bridge.exiting:
+                self.future.set_exception(exc)
         except BaseException as exc:
             # Not re-raised: a KeyboardInterrupt raised here is the caller's, it must not stop
             # the loop.
@@ -271,9 +381,9 @@ def run(fn: Callable[[_Bridge], Awaitable[T]]) -> T:
 def _wait(
     bridge: _Bridge,
     submit: tuple[Any, ...],
-    future: concurrent.futures.Future[T],
+    future: _Outcome[T],
     cancel: Callable[[], None],
-    finished: concurrent.futures.Future[Any],
+    finished: _Outcome[Any],
 ) -> T:
     """Schedule ``submit`` on the loop and block on ``future``.
 
@@ -348,20 +458,36 @@ class ClientHandle(Generic[C]):
         return run(step)
 
     def get(self, fn: Callable[[C], T]) -> T:
-        """Run ``fn(async_client)`` (plain, not async) on the bridge and return its result."""
+        """Run ``fn(async_client)`` (plain, not async) on the bridge and return its result.
+
+        After the exit hook has stopped the loop, ``fn`` runs here: nothing else can run.
+        """
+        if _bridge is None and _exited and self._client is not None:
+            return fn(self._client)
 
         async def step(bridge: _Bridge) -> T:
             return fn(self.client_on(bridge))
 
         return run(step)
 
-    def iterate(self, fn: Callable[[C], AsyncIterator[T]]) -> SyncIterator[T]:
-        """A sync iterator over ``fn(async_client)``: one hop per value."""
-        return SyncIterator(self, fn, _single)
+    def describe(self, fn: Callable[[C], object]) -> str:
+        """``repr(fn(async_client))``, computed on the calling thread.
 
-    def iterate_items(self, fn: Callable[[C], AsyncIterator[HasItems[T]]]) -> SyncIterator[T]:
-        """A sync iterator over the items of the pages of ``fn(async_client)``: one hop per page."""
-        return SyncIterator(self, fn, _items)
+        Reprs read only what is fixed at construction, and must work anywhere: on the bridge
+        thread (a log line there), after the exit hook, in a debugger.
+        """
+        client = self._client
+        if client is None:
+            return object.__repr__(self)
+        return repr(fn(client))
+
+    def iterate(self, fn: Callable[[C], AsyncIterator[T]]) -> SyncIterator[T]:
+        """A sync iterator over ``fn(async_client)``.
+
+        One hop per page when ``fn`` returns the items of a page generator
+        (:func:`~telcall._core.pagination.iterate_items`), else one hop per value.
+        """
+        return SyncIterator(self, lambda client: _in_batches(fn(client)))
 
     def enter(self, fn: Callable[[C], AbstractAsyncContextManager[T]]) -> SyncContextManager[T]:
         """A sync context manager over the async one ``fn(async_client)`` returns."""
@@ -377,8 +503,18 @@ class ClientHandle(Generic[C]):
         return ClientHandle(build)
 
     def close(self) -> None:
-        """Close the async client; idempotent."""
-        run(self._aclose)
+        """Close the async client; idempotent.
+
+        After the exit hook (which closed every client) it does nothing; on the bridge thread
+        (a finalizer run there) it schedules the close instead of waiting for it.
+        """
+        bridge = _bridge
+        if bridge is None and _exited:
+            self._closed = True
+        elif bridge is not None and bridge.on_loop_thread():
+            bridge.loop.call_soon(self.close_on_loop, bridge)
+        else:
+            run(self._aclose)
 
     async def _aclose(self, bridge: _Bridge) -> None:
         self._closed = True
@@ -413,8 +549,43 @@ def _single(value: Any) -> tuple[Any]:
     return (value,)
 
 
-def _items(page: Any) -> Iterable[Any]:
-    return page.items  # type: ignore[no-any-return]
+def _items(page: HasItems[Any]) -> Iterable[Any]:
+    return page.items
+
+
+def _in_batches(iterator: AsyncIterator[Any]) -> _Batches:
+    """``iterator`` as an iterator of batches: a whole page each, if it flattens a page source."""
+    pages = page_source(iterator)
+    if pages is not None:
+        return _Batches(pages, _items)
+    return _Batches(iterator, _single)
+
+
+class _Batches:
+    """An async iterator whose every step is a batch (an iterable) of ``source``'s items.
+
+    A class, not an async generator, so that ``athrow`` and ``aclose`` reach ``source`` itself
+    (a timeout it holds across ``yield`` is delivered where it was armed).
+    """
+
+    def __init__(self, source: AsyncIterator[Any], batch: Callable[[Any], Iterable[Any]]) -> None:
+        self._source = source
+        self._batch = batch
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Iterable[Any]:
+        return self._batch(await self._source.__anext__())
+
+    async def athrow(self, exc: BaseException) -> Iterable[Any]:
+        athrow = getattr(self._source, "athrow", None)
+        if athrow is None:
+            raise exc
+        return self._batch(await athrow(exc))
+
+    async def aclose(self) -> None:
+        await _aclose(self._source)
 
 
 class _Driver:
@@ -428,11 +599,9 @@ class _Driver:
 
     def __init__(self, bridge: _Bridge, open_iterator: Callable[[], AsyncIterator[Any]]) -> None:
         self.bridge = bridge
-        self.finished: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self.finished: _Outcome[None] = _Outcome()
         self._open = open_iterator
-        self._queue: asyncio.Queue[tuple[str, Any, concurrent.futures.Future[Any]] | None] = (
-            asyncio.Queue()
-        )
+        self._queue: asyncio.Queue[tuple[str, Any, _Outcome[Any]] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._busy = False
         self._closing = False
@@ -445,7 +614,7 @@ class _Driver:
 
     def request(self, method: str, arg: Any = None) -> Any:
         """Run one step (``"next"`` or ``"throw"``) and wait for it (caller thread)."""
-        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        future: _Outcome[Any] = _Outcome()
         return _wait(
             self.bridge, (self._enqueue, method, arg, future), future, self.abort, self.finished
         )
@@ -462,7 +631,7 @@ class _Driver:
         with contextlib.suppress(RuntimeError):
             self.bridge.loop.call_soon_threadsafe(self._close)
 
-    def _enqueue(self, method: str, arg: Any, future: concurrent.futures.Future[Any]) -> None:
+    def _enqueue(self, method: str, arg: Any, future: _Outcome[Any]) -> None:
         if self._ended:
             future.set_result(_END)
         else:
@@ -504,14 +673,7 @@ class _Driver:
                 method, arg, future = request
                 ok, value = pending or await self._step(iterator, method, arg)
                 pending = None
-                if ok:
-                    future.set_result(value)
-                elif isinstance(value, StopAsyncIteration) or (
-                    self._closing and isinstance(value, asyncio.CancelledError)
-                ):
-                    future.set_result(_END)
-                else:
-                    future.set_exception(value)
+                self._answer(future, ok, value)
                 if not ok:
                     return
         finally:
@@ -538,13 +700,27 @@ class _Driver:
         finally:
             self._busy = False
 
+    def _answer(self, future: _Outcome[Any], ok: bool, value: Any) -> None:
+        if self.bridge.exiting:
+            # As in _Call._run: a caller still waiting at exit is a daemon thread; an _END now
+            # would let it carry on with a silently truncated iteration during shutdown.
+            return
+        if ok:
+            future.set_result(value)
+        elif isinstance(value, StopAsyncIteration) or (
+            self._closing and isinstance(value, asyncio.CancelledError)
+        ):
+            future.set_result(_END)
+        else:
+            future.set_exception(value)
+
     def _finish(self, error: BaseException | None) -> None:
         self._ended = True
         self.bridge.drivers.discard(self)
         while not self._queue.empty():
             request = self._queue.get_nowait()
             if request is not None:
-                request[2].set_result(_END)
+                self._answer(request[2], True, _END)
         if error is None:
             self.finished.set_result(None)
         else:
@@ -586,6 +762,8 @@ class _Stepper(Generic[C]):
             self._driver = driver
         elif driver.bridge.pid != os.getpid():
             raise RuntimeError("this iterator was started before os.fork(); start a new one")
+        else:
+            driver.bridge.refuse_loop_thread()
         try:
             value = driver.request(method, arg)
         except BaseException:
@@ -596,10 +774,18 @@ class _Stepper(Generic[C]):
         return value
 
     def close(self) -> None:
-        """Close the async side and wait for its cleanup; idempotent."""
+        """Close the async side and wait for its cleanup; idempotent.
+
+        On the bridge thread (a finalizer or a GC pass run there) the close is scheduled, not
+        waited for: the loop cannot wait for itself.
+        """
         self._done = True
         driver = self._driver
-        if driver is not None and driver.bridge.pid == os.getpid():
+        if driver is None or driver.bridge.pid != os.getpid():
+            return
+        if driver.bridge.on_loop_thread():
+            driver.close_soon()
+        else:
             driver.close()
 
     def __del__(self) -> None:
@@ -610,7 +796,8 @@ class _Stepper(Generic[C]):
 
 
 class SyncIterator(_Stepper[Any], Iterator[T]):
-    """A blocking iterator over an async one: each hop to the bridge moves a whole page.
+    """A blocking iterator over an async one: each hop to the bridge moves a whole page (or
+    one value, when the async iterator is not made of pages).
 
     Use it in a ``for`` loop; ``close()`` (or ``with``) ends it early and waits
     until the async generator's cleanup has run. One thread at a time, like a
@@ -618,14 +805,10 @@ class SyncIterator(_Stepper[Any], Iterator[T]):
     """
 
     def __init__(
-        self,
-        handle: ClientHandle[Any],
-        open_iterator: Callable[[Any], AsyncIterator[Any]],
-        unpack: Callable[[Any], Iterable[T]],
+        self, handle: ClientHandle[Any], open_batches: Callable[[Any], AsyncIterator[Iterable[T]]]
     ) -> None:
-        """Wrap ``open_iterator(async_client)``; ``unpack`` turns one hop's value into items."""
-        super().__init__(handle, open_iterator)
-        self._unpack = unpack
+        """Wrap ``open_batches(async_client)``: an async iterator of batches of items."""
+        super().__init__(handle, open_batches)
         self._batch: Iterator[T] = iter(())
 
     def __iter__(self) -> Self:
@@ -638,7 +821,7 @@ class SyncIterator(_Stepper[Any], Iterator[T]):
             value = self._step("next")
             if value is _END:
                 raise StopIteration
-            self._batch = iter(self._unpack(value))
+            self._batch = iter(value)
 
     def close(self) -> None:
         """Stop early: the async generator's cleanup has run when this returns."""

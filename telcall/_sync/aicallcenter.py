@@ -81,6 +81,10 @@ class AICallCenterClient:
             )
         )
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api)
+
     def with_options(
         self,
         *,
@@ -183,6 +187,10 @@ class CampaignCalls:
         """Share the sync client's bridge handle."""
         self._client = client
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.campaigns.calls)
+
     def list(
         self,
         campaign_id: str,
@@ -244,8 +252,8 @@ class CampaignCalls:
         timeout: Timeout | None = None,
     ) -> SyncIterator[Call]:
         """Every call of the campaign, page by page (see :meth:`pages`)."""
-        return self._client.iterate_items(
-            lambda _api: _api.campaigns.calls.pages(
+        return self._client.iterate(
+            lambda _api: _api.campaigns.calls.iterate(
                 campaign_id,
                 start_time=start_time,
                 end_time=end_time,
@@ -266,6 +274,10 @@ class Campaigns:
     def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.campaigns)
 
     @cached_property
     def calls(self) -> CampaignCalls:
@@ -329,6 +341,10 @@ class UserCalls:
         """Share the sync client's bridge handle."""
         self._client = client
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.users.calls)
+
     def list(
         self,
         *,
@@ -385,8 +401,8 @@ class UserCalls:
         timeout: Timeout | None = None,
     ) -> SyncIterator[Call]:
         """Every call, page by page (see :meth:`pages`)."""
-        return self._client.iterate_items(
-            lambda _api: _api.users.calls.pages(
+        return self._client.iterate(
+            lambda _api: _api.users.calls.iterate(
                 start_time=start_time,
                 end_time=end_time,
                 page_size=page_size,
@@ -406,6 +422,10 @@ class Users:
     def __init__(self, client: ClientHandle[AsyncAICallCenterClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.users)
 
     @cached_property
     def calls(self) -> UserCalls:

@@ -90,6 +90,10 @@ class OmicallClient:
             )
         )
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api)
+
     def with_options(
         self,
         *,
@@ -187,6 +191,10 @@ class Contacts:
         """Share the sync client's bridge handle."""
         self._client = client
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.contacts)
+
     def list(
         self,
         *,
@@ -241,8 +249,8 @@ class Contacts:
         timeout: Timeout | None = None,
     ) -> SyncIterator[Contact]:
         """Every matching contact, page by page (see :meth:`pages`)."""
-        return self._client.iterate_items(
-            lambda _api: _api.contacts.pages(
+        return self._client.iterate(
+            lambda _api: _api.contacts.iterate(
                 keyword=keyword,
                 filters=filters,
                 page_size=page_size,
@@ -403,6 +411,10 @@ class CallHistory:
         """Share the sync client's bridge handle."""
         self._client = client
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.call_history)
+
     def list(
         self,
         *,
@@ -460,8 +472,8 @@ class CallHistory:
         timeout: Timeout | None = None,
     ) -> SyncIterator[CallTransaction]:
         """Every call of ``[from_date, to_date)``, page by page (see :meth:`pages`)."""
-        return self._client.iterate_items(
-            lambda _api: _api.call_history.pages(
+        return self._client.iterate(
+            lambda _api: _api.call_history.iterate(
                 from_date=from_date,
                 to_date=to_date,
                 page_size=page_size,

@@ -114,6 +114,10 @@ class Tel4vnClient:
             )
         )
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api)
+
     def with_options(
         self,
         *,
@@ -246,6 +250,10 @@ class Auth:
         """Share the sync client's bridge handle."""
         self._client = client
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.auth)
+
     def login(self, username: str, password: str, *, timeout: Timeout | None = None) -> LoginData:
         """``POST /v1/auth``: the account (including its ``api_key``) for a username/password."""
         return self._client.call(lambda _api: _api.auth.login(username, password, timeout=timeout))
@@ -263,6 +271,10 @@ class Events:
     def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.events)
 
     def list(self, *, timeout: Timeout | None = None) -> builtins.list[EventHook]:
         """``GET /v1/event``: every subscription of the tenant."""
@@ -328,6 +340,10 @@ class Cdrs:
     def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.cdrs)
 
     def get(self, cdr_id: str, *, timeout: Timeout | None = None) -> AnyCdr:
         """``GET /v2/cdr/<cdr_id>``: one record by CDR id or ``sip_call_id``."""
@@ -458,8 +474,8 @@ class Cdrs:
         timeout: Timeout | None = None,
     ) -> SyncIterator[AnyCdr]:
         """Every matching record, page by page (see :meth:`pages`)."""
-        return self._client.iterate_items(
-            lambda _api: _api.cdrs.pages(
+        return self._client.iterate(
+            lambda _api: _api.cdrs.iterate(
                 start_date=start_date,
                 end_date=end_date,
                 duration=duration,
@@ -495,6 +511,10 @@ class Click2Call:
     def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.click2call)
 
     def call(
         self,
@@ -576,6 +596,10 @@ class Calls:
         """Share the sync client's bridge handle."""
         self._client = client
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.calls)
+
     def list(self, *, timeout: Timeout | None = None) -> LiveCallList:
         """``GET /v2/call``: the calls in progress right now."""
         return self._client.call(lambda _api: _api.calls.list(timeout=timeout))
@@ -613,6 +637,10 @@ class Autodialer:
     def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.autodialer)
 
     def import_queue(
         self,
@@ -659,6 +687,10 @@ class Autocall:
     def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.autocall)
 
     def import_queue(
         self,
@@ -714,6 +746,10 @@ class Users:
         """Share the sync client's bridge handle."""
         self._client = client
 
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.users)
+
     def status(self, user_id: str, *, timeout: Timeout | None = None) -> UserStatus:
         """``GET /v2/user/<user_id>/status``; ``user_id`` is the username or the uuid."""
         return self._client.call(lambda _api: _api.users.status(user_id, timeout=timeout))
@@ -727,6 +763,10 @@ class Customers:
     def __init__(self, client: ClientHandle[AsyncTel4vnClient]) -> None:
         """Share the sync client's bridge handle."""
         self._client = client
+
+    def __repr__(self) -> str:
+        """The async object's repr (secrets redacted)."""
+        return self._client.describe(lambda _api: _api.customers)
 
     def list(
         self,
@@ -776,8 +816,8 @@ class Customers:
         timeout: Timeout | None = None,
     ) -> SyncIterator[Customer]:
         """Every customer, page by page (see :meth:`pages`)."""
-        return self._client.iterate_items(
-            lambda _api: _api.customers.pages(
+        return self._client.iterate(
+            lambda _api: _api.customers.iterate(
                 campaign_id=campaign_id,
                 page_size=page_size,
                 max_items=max_items,

@@ -207,7 +207,7 @@ async def test_concurrent_pages_share_one_parent(
 def test_sync_iterate_has_the_same_span_tree(
     telemetry: Telemetry, tel4vn_simulator_sync: Tel4vnSimulator
 ) -> None:
-    """Sync ``iterate``: one listing span, a child per page (named ``pages``, which serves it)."""
+    """Sync ``iterate``: one listing span, a child per page, named as the async one."""
     from telcall import Tel4vnClient
 
     sim = tel4vn_simulator_sync
@@ -215,5 +215,5 @@ def test_sync_iterate_has_the_same_span_tree(
         got = list(sync_client.cdrs.iterate(page_size=100, max_items=250))
     assert len(got) == 250
     spans = telemetry.spans()
-    root = only(spans, "telcall.tel4vn.cdrs.pages")
-    assert [s.name for s in children(spans, root)] == ["telcall.tel4vn.cdrs.pages page"] * 3
+    root = only(spans, "telcall.tel4vn.cdrs.iterate")
+    assert [s.name for s in children(spans, root)] == ["telcall.tel4vn.cdrs.iterate page"] * 3

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cached_property
 
-from telcall._core.pagination import Page
+from telcall._core.pagination import Page, iterate_items
 
 __all__ = ("AsyncFakeClient", "AsyncWidgets", "WidgetError")
 
@@ -80,7 +80,9 @@ class AsyncWidgets:
         finally:
             self._client.events.append(marker)
 
-    async def pages(self, *, page_size: int = 2, stall: float = 0.0) -> AsyncIterator[Page[int]]:
+    async def pages(
+        self, *, page_size: int = 2, stall: float = 0.0
+    ) -> AsyncGenerator[Page[int], None]:
         """``page_count`` pages of ``page_size`` ints, ``stall`` seconds apart."""
         self._client.events.append("open")
         try:
@@ -93,11 +95,9 @@ class AsyncWidgets:
         finally:
             self._client.events.append("finally")
 
-    async def iterate(self, *, page_size: int = 2, stall: float = 0.0) -> AsyncIterator[int]:
-        """The items of :meth:`pages`."""
-        async for page in self.pages(page_size=page_size, stall=stall):
-            for item in page.items:
-                yield item
+    def iterate(self, *, page_size: int = 2, stall: float = 0.0) -> AsyncGenerator[int, None]:
+        """The items of :meth:`pages` (the facade moves them a page per hop)."""
+        return iterate_items(self.pages(page_size=page_size, stall=stall))
 
     async def timed(self, *, deadline: float, stall: float) -> AsyncIterator[str]:
         """Yield twice inside one ``asyncio.timeout``, stalling ``stall`` seconds between."""

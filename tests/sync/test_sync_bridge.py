@@ -262,3 +262,30 @@ def test_interrupted_wait_cancels_the_task(fake_client: Any) -> None:
         signal.signal(signal.SIGALRM, previous)
     assert time.monotonic() - started < 5
     assert "cleaned" in events(fake_client)
+
+
+def test_iterate_moves_a_whole_page_per_hop(
+    client: Tel4vnClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Iterating 5 pages of CDRs costs 6 thread hops (5 pages, then the end), not one per item."""
+    hops = 0
+    wait = _bridge._wait
+
+    def counting_wait(*args: Any) -> Any:
+        nonlocal hops
+        hops += 1
+        return wait(*args)
+
+    with client.cdrs.iterate(page_size=100, max_items=500) as records:
+        monkeypatch.setattr(_bridge, "_wait", counting_wait)
+        ids = [record.id for record in records]
+        monkeypatch.undo()
+    assert (len(ids), len(set(ids)), hops) == (500, 500, 6)
+
+
+def test_repr_is_the_async_clients(client: Tel4vnClient, sim: Tel4vnSimulator) -> None:
+    """The sync client's and resources' reprs are the async ones' (redacted, no secret)."""
+    assert repr(client) == client._client.get(repr)
+    assert repr(client.cdrs) == client._client.get(lambda api: repr(api.cdrs))
+    assert repr(client).startswith("AsyncTel4vnClient(base_url=")
+    assert sim.api_key not in repr(client) + repr(client.cdrs)

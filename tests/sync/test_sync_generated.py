@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import itertools
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -107,3 +110,106 @@ def test_type_checker_sees_the_sync_signatures() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- generator gaps: toy providers written to a temp dir ------------------------------------------
+
+TOY = '''
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from functools import cached_property
+
+from telcall._core.pagination import Page
+
+
+class AsyncToyClient:
+    """A toy async client."""
+
+    def __init__(self, *, label: str = "toy") -> None:
+        """Keep a label."""
+        self.label = label
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+    def __repr__(self) -> str:
+        return "AsyncToyClient(token=***)"
+
+    @{decorator}
+    def things(self) -> AsyncThings:
+        """The things resource."""
+        return AsyncThings()
+
+
+class AsyncThings:
+    """Things, in pages of three."""
+
+    async def pages(self, *, count: int = 9) -> AsyncIterator[Page[int]]:
+        """Pages of consecutive ints."""
+        for start in range(0, count, 3):
+            yield Page(list(range(start, min(start + 3, count))))
+
+    async def iterate(self, *, count: int = 9) -> AsyncIterator[{item}]:
+        """Every even thing: behaviour only the item iterator has."""
+        async for page in self.pages(count=count):
+            for item in page.items:
+                if item % 2 == 0:
+                    yield item
+'''
+
+
+_toy_numbers = itertools.count()
+
+
+@pytest.fixture
+def toy(generator: ModuleType, tmp_path: Path) -> Iterator[Callable[..., ModuleType]]:
+    """Build a toy async module from :data:`TOY`, generate its facade and import it."""
+    added: list[str] = []
+
+    def build(*, decorator: str = "cached_property", item: str = "int") -> ModuleType:
+        name = f"toy_async_{next(_toy_numbers)}"  # unique: the generator caches modules by name
+        (tmp_path / f"{name}.py").write_text(TOY.format(decorator=decorator, item=item))
+        added.append(name)
+        provider = generator.Provider(name, "AsyncToyClient", "ToyClient", "toy.py")
+        facade = generator.generate_provider(provider)
+        (tmp_path / f"{name}_facade.py").write_text(facade)
+        return importlib.import_module(f"{name}_facade")
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        yield build
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in added:
+            sys.modules.pop(name, None)
+            sys.modules.pop(f"{name}_facade", None)
+
+
+def test_sync_iterate_wraps_the_async_iterate(toy: Callable[..., ModuleType]) -> None:
+    """Behaviour only the async iterate() has (a filter) reaches the sync iterate()."""
+    with toy().ToyClient() as client:
+        assert list(client.things.iterate(count=9)) == [0, 2, 4, 6, 8]
+        assert [page.items for page in client.things.pages(count=5)] == [[0, 1, 2], [3, 4]]
+
+
+def test_iterate_that_does_not_match_pages_is_an_error(
+    toy: Callable[..., ModuleType], generator: ModuleType
+) -> None:
+    """An iterate() yielding another type than its pages() twin's Page[T] is a GenerationError."""
+    with pytest.raises(generator.GenerationError, match=r"yields str but pages\(\) yields"):
+        toy(item="str")
+
+
+def test_subresource_declared_with_property_is_an_error(
+    toy: Callable[..., ModuleType], generator: ModuleType
+) -> None:
+    """A sub-resource declared with @property (not @cached_property) is a GenerationError."""
+    with pytest.raises(generator.GenerationError, match="@cached_property"):
+        toy(decorator="property")
+
+
+def test_sync_repr_is_the_async_repr(toy: Callable[..., ModuleType]) -> None:
+    """The generated sync client's repr is its async client's."""
+    with toy().ToyClient() as client:
+        assert repr(client) == "AsyncToyClient(token=***)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -166,3 +167,239 @@ def test_exit_with_open_client_and_iterators_is_clean(
     assert err == ""
     assert child.returncode == 0
     assert time.monotonic() - started < 5
+
+
+# A hook registered before telcall is imported runs after telcall's (atexit is last-in, first-out).
+CLOSE_AFTER_EXIT = """
+import atexit, sys
+
+def late() -> None:
+    client.close()
+    client.close()
+    print("closed", client.closed, flush=True)
+
+atexit.register(late)
+
+from telcall._sync import Tel4vnClient
+
+client = Tel4vnClient(base_url=sys.argv[1], api_key=sys.argv[2])
+client.cdrs.list(limit=1)
+print("exiting", flush=True)
+"""
+
+
+def test_close_after_the_exit_hook_is_a_no_op(sim_process: tuple[str, str]) -> None:
+    """client.close() from an atexit hook that runs after telcall's drain does nothing, quietly."""
+    child = python(CLOSE_AFTER_EXIT, *sim_process)
+    out, err = child.communicate(timeout=30)
+    assert (out, err, child.returncode) == ("exiting\nclosed True\n", "", 0)
+
+
+BLOCKED_AT_EXIT = """
+import asyncio, sys, threading, time
+from telcall._sync import Tel4vnClient
+from telcall.simulator import Stall, Tel4vnSimulator
+
+loop = asyncio.new_event_loop()
+threading.Thread(target=loop.run_forever, daemon=True).start()
+sim = Tel4vnSimulator(cdrs=10, seed=1)
+asyncio.run_coroutine_threadsafe(sim.start(), loop).result()
+sim.script(Stall(), times=10, path="/v2/cdr")
+client = Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key)
+threading.Thread(target=lambda: client.cdrs.list(limit=1), daemon=True).start()
+threading.Thread(target=lambda: list(client.cdrs.iterate()), daemon=True).start()
+while sim.count("GET", "/v2/cdr") < 2:
+    time.sleep(0.01)
+print("exiting", flush=True)
+"""
+
+
+def test_thread_blocked_in_a_call_at_exit_prints_nothing() -> None:
+    """A daemon thread blocked in a sync call when the interpreter exits prints no traceback."""
+    child = python(BLOCKED_AT_EXIT)
+    out, err = child.communicate(timeout=30)
+    assert "Traceback" not in err
+    assert (out, err, child.returncode) == ("exiting\n", "", 0)
+
+
+# Run in a child so that a regression (a deadlocked bridge loop) fails the test on a timeout
+# instead of hanging every later sync call in the test session.
+ON_BRIDGE_CHILD = """
+import asyncio, gc, sys, threading, time
+from telcall._sync import Tel4vnClient, _bridge
+from telcall.simulator import Tel4vnSimulator
+
+loop = asyncio.new_event_loop()
+threading.Thread(target=loop.run_forever, daemon=True).start()
+sim = Tel4vnSimulator(cdrs=500, seed=1)
+asyncio.run_coroutine_threadsafe(sim.start(), loop).result()
+client = Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key)
+mode = sys.argv[1]
+
+async def on_bridge(fn):
+    return fn()
+
+if mode == "close":
+    iterator = client.cdrs.iterate(page_size=100)
+    next(iterator)
+    _bridge._current().loop.call_soon_threadsafe(iterator.close)
+elif mode == "gc":
+    def records():
+        with client.cdrs.iterate(page_size=100) as iterator:
+            yield from iterator
+
+    class Holder:
+        pass
+
+    gc.disable()
+    holder = Holder()
+    holder.cycle = holder
+    holder.records = records()
+    next(holder.records)
+    del holder
+    print("collected", _bridge.run(lambda bridge: on_bridge(gc.collect)) > 0, flush=True)
+    gc.enable()
+elif mode == "step":
+    iterator = client.cdrs.iterate(page_size=100)
+    next(iterator)
+    try:
+        _bridge.run(lambda bridge: on_bridge(lambda: [next(iterator) for _ in range(200)]))
+    except RuntimeError as exc:
+        print("refused", "own event-loop thread" in str(exc), flush=True)
+    iterator.close()
+elif mode == "client":
+    other = Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key)
+    _bridge.run(lambda bridge: on_bridge(other.close))
+    for _ in range(500):  # closed in the background, soon
+        if other.closed:
+            break
+        time.sleep(0.01)
+    print("closed", other.closed, flush=True)
+print("listed", len(client.cdrs.list(limit=1).items), flush=True)
+client.close()
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        pytest.param("close", "listed 1\n", id="close-scheduled-on-the-bridge"),
+        pytest.param("gc", "collected True\nlisted 1\n", id="cyclic-generator-collected-there"),
+        pytest.param("step", "refused True\nlisted 1\n", id="step-on-the-bridge-refused"),
+        pytest.param("client", "closed True\nlisted 1\n", id="client-close-scheduled-there"),
+    ],
+)
+def test_nothing_on_the_bridge_thread_waits_for_it(mode: str, expected: str) -> None:
+    """An iterator closed (directly or by a GC pass) or stepped on the bridge thread never makes
+    the bridge wait for itself: later sync calls still work."""
+    child = python(ON_BRIDGE_CHILD, mode)
+    try:
+        out, err = child.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, err = child.communicate()
+        pytest.fail(f"the bridge deadlocked; the child printed {out!r}")
+    assert (out, err, child.returncode) == (expected, "", 0)
+
+
+FORK_CHILD_CLEANUP = """
+import asyncio, gc, os, sys, threading, time
+from telcall._sync import Tel4vnClient, _bridge
+from telcall.simulator import Tel4vnSimulator
+
+loop = asyncio.new_event_loop()
+threading.Thread(target=loop.run_forever, daemon=True).start()
+sim = Tel4vnSimulator(cdrs=500, seed=1)
+asyncio.run_coroutine_threadsafe(sim.start(), loop).result()
+client = Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key, max_retries=0)
+iterator = client.cdrs.iterate(page_size=10)
+next(iterator)
+assert len(client.cdrs.list(limit=1).items) == 1
+pid = os.fork()
+if pid == 0:
+    # The child: drop every reference to the parent's objects, collect, use a fresh client, and
+    # exit normally (so interpreter finalization runs too).
+    del iterator, client
+    gc.collect()
+    # The worst a finalizer of the inherited objects could do: close every transport of the
+    # parent's loop (unregistering its socket from the epoll set the parent still uses).
+    for old in _bridge._inherited:
+        for transport in list(getattr(getattr(old, "loop", None), "_transports", {}).values()):
+            transport.close()
+    with Tel4vnClient(base_url=sim.base_url, api_key=sim.api_key) as fresh:
+        assert len(fresh.cdrs.list(limit=2).items) == 2
+    gc.collect()
+    sys.exit(0)
+_, status = os.waitpid(pid, 0)
+print("child", os.waitstatus_to_exitcode(status), flush=True)
+started = time.monotonic()
+print("parent", len(client.cdrs.list(limit=3, timeout=5).items), flush=True)
+print("iterator", next(iterator).id != "", flush=True)
+print("prompt", time.monotonic() - started < 2, flush=True)
+client.close()
+"""
+
+
+@posix_only
+def test_forked_child_cleanup_cannot_touch_the_parents_connections() -> None:
+    """A child that drops the parent's client and iterator, collects garbage and exits normally
+    leaves the parent's connections, loop and pending iterator working."""
+    child = python(FORK_CHILD_CLEANUP)
+    try:
+        out, err = child.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, err = child.communicate()
+        pytest.fail(f"hung; printed {out!r}")
+    assert out == "child 0\nparent 3\niterator True\nprompt True\n", err
+    assert "Traceback" not in err
+
+
+# The pattern the README shows for Celery, gunicorn and multiprocessing, run with warnings as
+# errors: on Python 3.12+ os.fork() in a process that already runs the bridge thread warns.
+DOCUMENTED_FORK_PATTERN = """
+import multiprocessing, os, sys
+
+from telcall import Tel4vnClient
+
+
+def count(base_url, api_key):
+    with Tel4vnClient(base_url=base_url, api_key=api_key) as client:
+        return len(client.cdrs.list(limit=2).items)
+
+
+if __name__ == "__main__":
+    base_url, api_key = sys.argv[1:]
+    # 1. Fork before the first sync client exists (gunicorn --preload, Celery prefork).
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if count(base_url, api_key) == 2 else 1)
+    _, status = os.waitpid(pid, 0)
+    print("forked child", os.waitstatus_to_exitcode(status), flush=True)
+    # 2. Once telcall is in use, start workers with forkserver (or spawn), never plain fork.
+    print("parent", count(base_url, api_key), flush=True)
+    with multiprocessing.get_context("forkserver").Pool(2) as pool:
+        print("workers", pool.starmap(count, [(base_url, api_key)] * 2), flush=True)
+"""
+
+
+@posix_only
+def test_documented_fork_pattern_is_warning_free(
+    sim_process: tuple[str, str], tmp_path: pathlib.Path
+) -> None:
+    """Forking before first use, then forkserver workers, runs with no warning at all."""
+    script = tmp_path / "workers.py"
+    script.write_text(DOCUMENTED_FORK_PATTERN)
+    done = subprocess.run(
+        [sys.executable, "-W", "error", str(script), *sim_process],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        check=False,
+    )
+    assert (done.stdout, done.stderr, done.returncode) == (
+        "forked child 0\nparent 2\nworkers [2, 2]\n",
+        "",
+        0,
+    )
