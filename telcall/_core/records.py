@@ -58,7 +58,7 @@ class CallStatus(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-class CallRecord(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True, gc=False):
+class CallRecord(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     """One finished call, provider-neutral.
 
     Times are timezone-aware; ``duration`` is the whole call and ``billsec``
@@ -66,6 +66,8 @@ class CallRecord(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True, 
     word for the outcome, because mapping it onto :class:`CallStatus` loses
     detail some users report on. Untracked by the garbage collector
     (``gc=False``): its fields cannot form cycles, and exports hold millions.
+    Encoded with every field, ``null`` where absent, so every NDJSON line of an
+    export has the same columns.
     """
 
     id: str

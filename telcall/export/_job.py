@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Concatenate, Literal, ParamSpec, TypeAlias
 
 import anyio
 import msgspec
@@ -36,7 +36,7 @@ from .._core.errors import (
 )
 from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan, temp_path
 from ._sinks import Format, open_sink
-from ._source import CdrSource, Connection, Rejected, open_client, source_for
+from ._source import CdrSource, Connection, ExportClient, Rejected, open_client, source_for
 from ._state import DEFAULT_LEASE, CheckpointStore, ClaimLost, WindowRow, new_run_id
 from ._windows import DateLike, rejects_path
 
@@ -47,12 +47,23 @@ __all__ = (
     "ExportSummary",
     "HostUnreachable",
     "IncompleteWindow",
+    "SyncExportClient",
     "WindowResult",
     "WindowSuperseded",
     "arun_window",
     "export_cdrs",
+    "export_cdrs_sync",
     "run_window",
 )
+
+if TYPE_CHECKING:
+    from .._sync.aicallcenter import AICallCenterClient
+    from .._sync.omicall import OmicallClient
+    from .._sync.tel4vn import Tel4vnClient
+
+#: The sync clients :func:`export_cdrs_sync` takes.
+SyncExportClient: TypeAlias = "Tel4vnClient | OmicallClient | AICallCenterClient"
+_P = ParamSpec("_P")
 
 logger = logging.getLogger("telcall.export")
 
@@ -520,7 +531,7 @@ async def _attempt(
 async def arun_window(
     spec: WindowSpec,
     *,
-    client: Any = None,
+    client: ExportClient | None = None,
     client_factory: ClientFactory | None = None,
     window_retries: int = 2,
     requests: anyio.CapacityLimiter | None = None,
@@ -671,7 +682,7 @@ def run_window(
 
 
 async def export_cdrs(
-    client: Any,
+    client: ExportClient,
     start: DateLike | None = None,
     end: DateLike | None = None,
     out_dir: str | os.PathLike[str] = ".",
@@ -864,3 +875,27 @@ def _all_alike(outcomes: list[tuple[WindowSpec, BaseException | None]]) -> bool:
     """Whether every attempt failed with a transport error of one type (the same dead host)."""
     kinds = {type(error) for _, error in outcomes}
     return len(kinds) == 1 and isinstance(outcomes[0][1], TransportError)
+
+
+def _on_the_bridge(
+    job: Callable[Concatenate[ExportClient, _P], Awaitable[ExportSummary]],
+) -> Callable[Concatenate[SyncExportClient, _P], ExportSummary]:
+    def run(client: SyncExportClient, /, *args: _P.args, **kwargs: _P.kwargs) -> ExportSummary:
+        # The sync client's async twin lives on the bridge loop: the whole job runs there,
+        # sharing the client's session and token with the caller's other calls.
+        handle: Any = client._client
+        summary: ExportSummary = handle.call(lambda twin: job(twin, *args, **kwargs))
+        return summary
+
+    run.__name__ = run.__qualname__ = "export_cdrs_sync"
+    run.__doc__ = """:func:`export_cdrs` for sync code (Django, Celery, scripts), on a sync client.
+
+    The same arguments and result. The job runs on telcall's bridge thread over
+    the sync client's async twin, so it shares that client's connections and
+    token; ``progress`` is called on the bridge thread (keep it quick, and do
+    not call the sync client from it).
+    """
+    return run
+
+
+export_cdrs_sync = _on_the_bridge(export_cdrs)

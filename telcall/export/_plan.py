@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,7 +23,7 @@ import msgspec
 
 from .._core.errors import ValidationError
 from ._sinks import EXTENSIONS, Format, check_format
-from ._source import Connection, job_name, source_for, zone_name
+from ._source import Connection, ExportClient, job_name, source_for, zone_name
 from ._state import CheckpointStore, PlanChanged, WindowRow
 from ._windows import (
     DateLike,
@@ -140,7 +140,7 @@ def _tidy(out: Path, keep: set[str], live: set[str]) -> None:
 
 
 def plan(
-    client: Any,
+    client: ExportClient | Connection,
     start: DateLike | None,
     end: DateLike | None,
     out_dir: str | os.PathLike[str],
@@ -154,16 +154,23 @@ def plan(
 ) -> list[WindowSpec]:
     """Prepare ``out_dir`` and return the windows of the export, in time order.
 
-    ``client`` is a provider client (or a :class:`CdrSource`); no request is
-    sent. ``end`` defaults to now. Every window of the range is returned:
+    ``client`` is a provider client (or a :class:`CdrSource`), or just the
+    :class:`Connection` the workers will use: no request is sent, so planning
+    needs no credential. ``end`` defaults to now. Every window of the range is returned:
     :func:`run_window` skips a window whose checkpoint is committed and whose
     file is intact, so running them all again is cheap and safe. Run ``plan``
     once per job run, before fanning the specs out: it deletes the temp files
     that workers of a killed run left (never those of a live run). Nothing is
     created or changed in ``out_dir`` unless every argument is valid.
     """
-    source = source_for(client)
-    tz = source.tz
+    tz: tzinfo
+    if isinstance(client, Connection):
+        connection = client
+        tz = _check_connection(connection)
+    else:
+        source = source_for(client)
+        tz, connection = source.tz, source.connection()
+        _check_connection(connection)
     tz_name = zone_name(tz)
     format = check_format(format, raw)
     seconds = check_window(window)
@@ -173,8 +180,6 @@ def plan(
         raise ValidationError(f"lookback must be >= 0, got {lookback}")
     if since not in (None, "last"):
         raise ValidationError(f"since must be None or 'last'; got {since!r}")
-    connection = source.connection()
-    _check_connection(connection)
     out = Path(out_dir)
     store = CheckpointStore(out)
     provider = job_name(connection)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import msgspec
 
@@ -44,6 +44,7 @@ __all__ = (
     "AICallCenterSource",
     "CdrSource",
     "Connection",
+    "ExportClient",
     "OmicallSource",
     "Rejected",
     "SourceRecord",
@@ -385,7 +386,14 @@ _ADAPTERS: dict[str, tuple[Callable[[Any, str], CdrSource], Callable[[Connection
 }
 
 
-def source_for(client: Any, connection: Connection | None = None) -> CdrSource:
+#: What an export reads through: an async provider client, or any :class:`CdrSource`. A sync
+#: client is not one (mypy says so): use :func:`~telcall.export.export_cdrs_sync` with it.
+ExportClient: TypeAlias = (
+    "AsyncTel4vnClient | AsyncOmicallClient | AsyncAICallCenterClient | CdrSource"
+)
+
+
+def source_for(client: ExportClient, connection: Connection | None = None) -> CdrSource:
     """The source for a provider client, or ``client`` itself if it already is one.
 
     ``connection`` (a window spec's) says which part of the account to read;
