@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import msgspec
 
 from telcall import CallRecord
+from telcall._core.errors import ValidationError
+from telcall._core.validation import parse_date
 from telcall.export import AICallCenterSource
 from telcall.export._source import source_for
 
@@ -160,18 +162,17 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _bound(args: argparse.Namespace, flag: str, default: datetime) -> datetime:
-    """A ``--start-date``/``--end-date`` as an aware datetime (naive ones are in ``--tz``)."""
+    """A ``--start-date``/``--end-date`` as an aware datetime: the one date parser of the API."""
     text: str | None = getattr(args, flag[2:].replace("-", "_"))
     if text is None:
         return default
     try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise CliError(
-            f"{flag} {text!r} is not a date: use YYYY-MM-DD or YYYY-MM-DD HH:MM:SS",
-            exit_code=EXIT_USAGE,
-        ) from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=args.tz)
+        value = parse_date(text.strip(), flag, args.tz)
+    except ValidationError as exc:
+        raise CliError(str(exc), exit_code=EXIT_USAGE) from None
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), tzinfo=args.tz)
 
 
 async def _list(args: argparse.Namespace) -> int:

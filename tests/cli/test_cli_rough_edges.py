@@ -202,6 +202,27 @@ async def test_cdrs_list_omicall(omicall_simulator):
 
 
 @pytest.mark.parametrize(
+    ("start", "code"),
+    [
+        pytest.param("2026-11-01T10:00:00Z", 0, id="t-zulu"),
+        pytest.param("2026-11-01 17:00:00+07:00", 0, id="space-offset"),
+        pytest.param("01/11/2026", 2, id="not-iso"),
+    ],
+)
+async def test_cdrs_list_dates_parse_as_everywhere(omicall_simulator, start, code):
+    """cdrs list --provider omicall reads dates with the API's one parser (ISO 8601, T or space)."""
+    sim = omicall_simulator
+    env = clean_env(TELCALL_OMICALL_BASE_URL=sim.base_url, TELCALL_OMICALL_API_KEY=sim.api_key)
+    result = await run_cli(
+        "cdrs", "list", "--provider", "omicall", "--start-date", start,
+        "--end-date", "2026-11-08", "--limit", "1", "--json", env=env,
+    )  # fmt: skip
+    assert result.code == code, result.err
+    if code:
+        assert "--start-date must be an ISO 8601 date" in result.err
+
+
+@pytest.mark.parametrize(
     "campaign", [pytest.param(False, id="call-log"), pytest.param(True, id="campaign")]
 )
 async def test_cdrs_list_aicallcenter(aicallcenter_simulator, campaign):
