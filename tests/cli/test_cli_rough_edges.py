@@ -262,7 +262,8 @@ async def test_cdrs_list_aicallcenter(aicallcenter_simulator, campaign):
         ),
         pytest.param(
             ["--provider", "aicallcenter", "--start-date", "soon"],
-            "--start-date 'soon' is not a date: use YYYY-MM-DD or YYYY-MM-DD HH:MM:SS",
+            "--start-date must be an ISO 8601 date or date and time "
+            "('2026-11-01', '2026-11-01T10:00:00+07:00'); got 'soon'",
             id="bad-date",
         ),
     ],
