@@ -19,6 +19,7 @@ per attempt by provider/resource/status, ``telcall.client.retries`` by reason,
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +65,10 @@ except ImportError:  # the extra is not installed
     _metrics = None  # type: ignore[assignment]
 
 _SCOPE = "telcall"
-_tracers: dict[int, Tracer] = {}
-_instruments: dict[int, Instruments] = {}
+# Keyed by the provider itself, weakly: an id() can be reused by a new provider once the old
+# one is gone, and its cached tracer would then feed a shut-down provider.
+_tracers: weakref.WeakKeyDictionary[Any, Tracer] = weakref.WeakKeyDictionary()
+_instruments: weakref.WeakKeyDictionary[Any, Instruments] = weakref.WeakKeyDictionary()
 
 
 def tracer() -> Tracer | None:
@@ -75,9 +78,9 @@ def tracer() -> Tracer | None:
     provider: TracerProvider = _trace.get_tracer_provider()
     if isinstance(provider, _ProxyTracers | _trace.NoOpTracerProvider):
         return None
-    found = _tracers.get(id(provider))
+    found = _tracers.get(provider)
     if found is None:
-        found = _tracers[id(provider)] = provider.get_tracer(_SCOPE, __version__)
+        found = _tracers[provider] = provider.get_tracer(_SCOPE, __version__)
     return found
 
 
@@ -121,9 +124,9 @@ def instruments() -> Instruments | None:
     provider: MeterProvider = _metrics.get_meter_provider()
     if isinstance(provider, _ProxyMeters | _metrics.NoOpMeterProvider):
         return None
-    found = _instruments.get(id(provider))
+    found = _instruments.get(provider)
     if found is None:
-        found = _instruments[id(provider)] = Instruments(provider.get_meter(_SCOPE, __version__))
+        found = _instruments[provider] = Instruments(provider.get_meter(_SCOPE, __version__))
     return found
 
 

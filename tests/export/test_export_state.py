@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -85,7 +86,7 @@ def test_schedule_keeps_done_rows_and_drops(store: CheckpointStore) -> None:
 
 def test_state_file_is_wal(store: CheckpointStore) -> None:
     """The checkpoint file uses WAL so engine workers in other processes can commit."""
-    with sqlite3.connect(store.path) as db:
+    with contextlib.closing(sqlite3.connect(store.path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
