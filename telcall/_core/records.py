@@ -147,7 +147,7 @@ def _is_mobile(number: str | None) -> bool:
     digits = _digits(number)
     if digits.startswith("84"):
         digits = "0" + digits[2:]
-    return _MOBILE.match(digits) is not None
+    return _MOBILE.fullmatch(digits) is not None
 
 
 def guess_direction(from_number: str | None, to_number: str | None) -> Direction:

@@ -65,8 +65,10 @@ SECRET_KEYS = frozenset(
 
 @functools.lru_cache(maxsize=1024)
 def is_secret_key(name: str) -> bool:
-    """Whether a parameter, header or field name holds a credential."""
-    return name.replace("_", "").replace("-", "").lower() in SECRET_KEYS
+    """Whether a parameter, header or field name holds a credential (``X-`` headers too)."""
+    key = name.replace("_", "").replace("-", "").lower()
+    # Custom headers carry an "X-" prefix: X-Api-Key is api_key.
+    return key in SECRET_KEYS or (name[:2].lower() == "x-" and key[1:] in SECRET_KEYS)
 
 
 def mask(secret: str | None) -> str:

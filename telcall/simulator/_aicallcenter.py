@@ -213,10 +213,12 @@ class AICallCenterSimulator(SimulatorBase):
             if not isinstance(item, dict):
                 continue
             phone = item.get("phone_number")
-            if not isinstance(phone, str) or not _PHONE.match(phone) or phone in seen:
+            if not isinstance(phone, str) or not _PHONE.fullmatch(phone) or phone in seen:
                 continue
             otp = item.get("otp_code")
-            if campaign.otp and not (isinstance(otp, str) and _OTP.match(otp) and otp != "000000"):
+            if campaign.otp and not (
+                isinstance(otp, str) and _OTP.fullmatch(otp) and otp != "000000"
+            ):
                 continue
             seen.add(phone)
             self._next_call_id += 1

@@ -333,7 +333,7 @@ class OmicallSimulator(SimulatorBase):
         birthday = body.get("birthday")
         if birthday is not None:
             try:
-                if not _BIRTHDAY.match(birthday):
+                if not _BIRTHDAY.fullmatch(birthday):
                     raise ValueError(birthday)
                 datetime.strptime(birthday, "%d/%m/%Y")
             except (TypeError, ValueError):

@@ -647,7 +647,7 @@ class Tel4vnSimulator(SimulatorBase):
         failed: list[Any] = []
         for customer in customers:
             mobiles = customer.get("mobiles")
-            ok = isinstance(mobiles, list) and any(_PHONE.match(str(m)) for m in mobiles)
+            ok = isinstance(mobiles, list) and any(_PHONE.fullmatch(str(m)) for m in mobiles)
             (success if ok else failed).append(customer["id"])
         queue = self.autocall_queues.setdefault(
             code, {"state": "running", "customers": [], "dnc": set()}
@@ -718,7 +718,7 @@ class Tel4vnSimulator(SimulatorBase):
             if not isinstance(value, str) or not value:
                 errors.append({field: "is required"})
         phone = body.get("phone_number")
-        if isinstance(phone, str) and phone and not _PHONE.match(phone):
+        if isinstance(phone, str) and phone and not _PHONE.fullmatch(phone):
             errors.append({"phone_number": f"Does not match pattern '{PHONE_PATTERN}'"})
         after_day = body.get("after_day", 7)
         if not isinstance(after_day, int) or isinstance(after_day, bool) or after_day < 0:

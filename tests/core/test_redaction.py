@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from telcall._core.redaction import Redactor, SanitizedCause, redact_url
+from telcall._core.redaction import Redactor, SanitizedCause, is_secret_key, redact_url
 
 
 @pytest.mark.parametrize(
@@ -30,6 +30,21 @@ from telcall._core.redaction import Redactor, SanitizedCause, redact_url
 def test_redact_url_by_name(url: str, expected: str) -> None:
     """Credential query values and userinfo are replaced by ***."""
     assert redact_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        pytest.param("X-Api-Key", True, id="x-api-key"),
+        pytest.param("x-access-token", True, id="x-access-token"),
+        pytest.param("Authorization", True, id="authorization"),
+        pytest.param("X-Request-Id", False, id="x-request-id"),
+        pytest.param("xtoken", False, id="no-dash-no-prefix"),
+    ],
+)
+def test_secret_names_include_custom_headers(name: str, secret: bool) -> None:
+    """A custom ``X-`` header named like a credential is a secret name too."""
+    assert is_secret_key(name) is secret
 
 
 def test_redact_url_by_value() -> None:
