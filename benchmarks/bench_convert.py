@@ -2,6 +2,10 @@
 
     python -m benchmarks.bench_convert --provider tel4vn --variant loop --records 10000
 
+Variants: ``reference`` (``to_call_record()`` as it was, kept in
+``tests/export/reference_convert.py``), ``loop`` (today's ``to_call_record()`` per record),
+``batch`` (``to_call_records()`` of the whole list).
+
 The records come from the simulators' own generators (no server), decoded once with the
 provider's wire model; the timed part is the conversion alone, best of ``--repeat``.
 """
@@ -10,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -48,10 +54,26 @@ def wire_records(provider: str, n: int) -> list[Any]:
     return msgspec.json.decode(raw, type=list[Call])
 
 
+def _reference() -> Any:
+    """The per-record conversion as it was before the batch path (the test suite's oracle)."""
+    path = Path(__file__).parent.parent / "tests" / "export" / "reference_convert.py"
+    spec = importlib.util.spec_from_file_location("reference_convert", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def converter(variant: str) -> Callable[[list[Any]], object]:
     """The conversion a variant times."""
+    if variant == "reference":
+        convert = _reference().convert
+        return lambda records: [convert(r) for r in records]
     if variant == "loop":
         return lambda records: [r.to_call_record() for r in records]
+    if variant == "batch":
+        return lambda records: type(records[0]).to_call_records(records)
     raise SystemExit(f"unknown variant {variant!r}")
 
 

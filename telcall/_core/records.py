@@ -3,15 +3,19 @@
 Every provider's wire model converts to :class:`CallRecord` through its own
 ``to_call_record()``; the helpers here hold the rules the providers share:
 parsing naive provider-local timestamps, ``""`` meaning "absent", and mapping
-the many spellings of a status or direction onto one enum.
+the many spellings of a status or direction onto one enum. The batch and
+columnar paths (``to_call_records()``, ``to_arrow()``) read the same rules: the
+word tables below, :func:`none_if_empty` and :func:`parse_local_time`.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from datetime import UTC, datetime, tzinfo
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -29,6 +33,7 @@ __all__ = (
     "parse_local_time",
     "resolve_tz",
     "status_from_text",
+    "to_call_records",
 )
 
 DEFAULT_TZ: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -58,7 +63,7 @@ class CallStatus(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-class CallRecord(msgspec.Struct, kw_only=True, frozen=True, gc=False):
+class CallRecord(msgspec.Struct, frozen=True, gc=False):
     """One finished call, provider-neutral.
 
     Times are timezone-aware; ``duration`` is the whole call and ``billsec``
@@ -67,7 +72,8 @@ class CallRecord(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     detail some users report on. Untracked by the garbage collector
     (``gc=False``): its fields cannot form cycles, and exports hold millions.
     Encoded with every field, ``null`` where absent, so every NDJSON line of an
-    export has the same columns.
+    export has the same columns. Build it with keywords; the converters pass the
+    fields by position, in this order, which is ~10x cheaper for msgspec.
     """
 
     id: str
@@ -120,6 +126,9 @@ _DIRECTION_WORDS: dict[str, Direction] = {
 }
 
 
+# Cached: a provider sends a handful of distinct words, and a cache hit is a C call
+# (the batch paths map the function over a column). Bounded against hostile values.
+@lru_cache(maxsize=1024)
 def status_from_text(value: str | None) -> CallStatus:
     """Map a provider's status word (any case) onto :class:`CallStatus`."""
     if not value:
@@ -127,6 +136,7 @@ def status_from_text(value: str | None) -> CallStatus:
     return _STATUS_WORDS.get(value.strip().lower(), CallStatus.UNKNOWN)
 
 
+@lru_cache(maxsize=1024)
 def direction_from_text(value: str | None) -> Direction:
     """Map a provider's direction word (any case) onto :class:`Direction`."""
     if not value:
@@ -173,11 +183,8 @@ def guess_direction(from_number: str | None, to_number: str | None) -> Direction
 
 
 def none_if_empty(value: str | None) -> str | None:
-    """Return ``None`` for ``""`` and whitespace, else the value stripped."""
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
+    """Return ``None`` for ``None``, ``""`` and whitespace, else the value stripped."""
+    return (value and value.strip()) or None
 
 
 @lru_cache(maxsize=32)
@@ -197,28 +204,87 @@ def parse_local_time(value: str | None, tz: tzinfo | None = None) -> datetime | 
     RFC 3339 values with their own offset keep it; Go's zero time
     ``0001-01-01T00:00:00Z`` also means "never".
     """
-    if not value or value.startswith("0001-01-01"):
+    if not value:
+        return None
+    # The common shape ``YYYY-MM-DD HH:MM:SS``: the day is parsed once (cached) and the
+    # time of day added to it from tables. Wall-clock addition on an aware datetime is
+    # what building it field by field gives: fold 0, the zone's offset for that wall time.
+    if len(value) == 19 and value[10] in " T" and value[16] == ":":
+        hm, sec = _HOURS_MINUTES.get(value[11:16]), _SECONDS.get(value[17:])
+        if hm is not None and sec is not None:
+            zone = tz or DEFAULT_TZ
+            days = _DAYS.get(zone)
+            if days is None:
+                days = _DAYS[zone] = {}
+            day = days.get(value[:10], _UNPARSED)
+            if day is _UNPARSED:
+                day = _day(value[:10], zone)
+                if len(days) >= _DAYS_KEPT:
+                    days.clear()
+                days[value[:10]] = day
+            if isinstance(day, datetime):
+                return day + hm + sec
+            if day is None:
+                return None
+    return _parse(value, tz)
+
+
+def _parse(value: str, tz: tzinfo | None) -> datetime | None:
+    if value.startswith("0001-01-01"):
         return None
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is not None:
         return parsed
-    # Building the aware value directly is ~2.5x cheaper than .replace(tzinfo=...),
-    # and this runs three times per CDR converted.
     p = parsed
     return datetime(
         p.year, p.month, p.day, p.hour, p.minute, p.second, p.microsecond, tz or DEFAULT_TZ
     )
 
 
-def from_epoch_s(value: float | None) -> datetime | None:
-    """Epoch seconds → aware UTC datetime (``None``/``0`` → ``None``)."""
-    if not value:
-        return None
-    return datetime.fromtimestamp(value, tz=UTC)
+def _day(day: str, tz: tzinfo) -> datetime | object | None:
+    """The aware midnight of ``day`` in ``tz``; :data:`_UNCACHED` if ``day`` is no date."""
+    try:
+        parsed = _parse(day + " 00:00:00", tz)
+    except ValueError:
+        # The whole value is parsed (and refused) with its own message.
+        return _UNCACHED
+    return parsed
 
 
-def from_epoch_ms(value: float | None) -> datetime | None:
-    """Epoch milliseconds → aware UTC datetime (``None``/``0`` → ``None``)."""
+_HOURS_MINUTES: dict[str, timedelta] = {
+    f"{h:02d}:{m:02d}": timedelta(hours=h, minutes=m) for h in range(24) for m in range(60)
+}
+_SECONDS: dict[str, timedelta] = {f"{s:02d}": timedelta(seconds=s) for s in range(60)}
+_UNPARSED, _UNCACHED = object(), object()
+# zone -> "YYYY-MM-DD" -> its aware midnight (None for Go's zero day).
+_DAYS: dict[tzinfo, dict[str, object]] = {}
+_DAYS_KEPT = 4096
+
+
+def from_epoch_s(value: float | None, tz: tzinfo = UTC) -> datetime | None:
+    """Epoch seconds → aware datetime in ``tz``, UTC by default (``None``/``0`` → ``None``)."""
     if not value:
         return None
-    return datetime.fromtimestamp(value / 1000, tz=UTC)
+    return datetime.fromtimestamp(value, tz=tz)
+
+
+def from_epoch_ms(value: float | None, tz: tzinfo = UTC) -> datetime | None:
+    """Epoch milliseconds → aware datetime in ``tz``, UTC by default (``None``/``0`` → ``None``)."""
+    if not value:
+        return None
+    return datetime.fromtimestamp(value / 1000, tz=tz)
+
+
+def to_call_records(items: Sequence[Any], tz: tzinfo | None = None) -> list[CallRecord]:
+    """Every wire record's ``to_call_record(tz)``, a page at a time.
+
+    A page of one wire type goes through that type's ``to_call_records()`` in one
+    call; a page mixing types (TEL4VN's two CDR mappings) is converted item by item.
+    """
+    if not items:
+        return []
+    kind = type(items[0])
+    if all(type(item) is kind for item in items):
+        converted: list[CallRecord] = kind.to_call_records(items, tz)
+        return converted
+    return [item.to_call_record(tz) for item in items]

@@ -9,12 +9,14 @@ done only when asked for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from .._core.records import (
+    DEFAULT_TZ,
     CallRecord,
     Direction,
     direction_from_text,
@@ -244,34 +246,43 @@ class Cdr(_Wire, gc=False):
 
     def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
         """Convert to the provider-neutral record; naive times are read in ``tz``."""
-        direction = (
-            direction_from_text(self.direction)
-            if isinstance(self.direction, str)
-            else Direction.UNKNOWN
-        )
-        if direction is Direction.UNKNOWN:
-            direction = guess_direction(self.from_number, self.to_number)
-        answered = parse_local_time(self.time_answered, tz)
-        ended = parse_local_time(self.time_ended, tz)
-        billsec = int((ended - answered).total_seconds()) if answered and ended else 0
-        return CallRecord(
-            id=self.cdr_id,
-            provider=PROVIDER,
-            direction=direction,
-            from_number=none_if_empty(self.from_number),
-            to_number=none_if_empty(self.to_number),
-            extension=none_if_empty(self.extension),
-            started_at=parse_local_time(self.time_started, tz),
-            answered_at=answered,
-            ended_at=ended,
-            duration=self.duration,
-            billsec=max(billsec, 0),
-            status=status_from_text(self.status),
-            raw_status=none_if_empty(self.status),
-            hangup_cause=none_if_empty(self.cause),
-            recording_url=none_if_empty(self.recording_url),
-            customer_id=none_if_empty(self.customer_id),
-        )
+        return _cdr_record(self, tz or DEFAULT_TZ)
+
+    @staticmethod
+    def to_call_records(cdrs: Sequence[Cdr], tz: tzinfo | None = None) -> list[CallRecord]:
+        """``to_call_record()`` of each, in one call (what pages and exports use)."""
+        zone = tz or DEFAULT_TZ
+        return [_cdr_record(cdr, zone) for cdr in cdrs]
+
+
+def _cdr_record(cdr: Cdr, tz: tzinfo) -> CallRecord:
+    # Fields by position, in CallRecord's order: msgspec builds it ~10x faster than by keyword.
+    direction = (
+        direction_from_text(cdr.direction) if isinstance(cdr.direction, str) else Direction.UNKNOWN
+    )
+    if direction is Direction.UNKNOWN:
+        direction = guess_direction(cdr.from_number, cdr.to_number)
+    answered = parse_local_time(cdr.time_answered, tz)
+    ended = parse_local_time(cdr.time_ended, tz)
+    billsec = int((ended - answered).total_seconds()) if answered and ended else 0
+    return CallRecord(
+        cdr.id.strip(),
+        PROVIDER,
+        direction,
+        none_if_empty(cdr.from_number),
+        none_if_empty(cdr.to_number),
+        none_if_empty(cdr.extension),
+        parse_local_time(cdr.time_started, tz),
+        answered,
+        ended,
+        cdr.duration,
+        max(billsec, 0),
+        status_from_text(cdr.status),
+        none_if_empty(cdr.status),
+        none_if_empty(cdr.cause),
+        none_if_empty(cdr.recording_url),
+        none_if_empty(cdr.customer_id),
+    )
 
 
 class FlexCdr(_Wire, gc=False):
@@ -304,27 +315,37 @@ class FlexCdr(_Wire, gc=False):
 
     def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
         """Convert to the provider-neutral record; naive times are read in ``tz``."""
-        direction = (
-            direction_from_text(self.direction)
-            if isinstance(self.direction, str)
-            else Direction.UNKNOWN
-        )
-        return CallRecord(
-            id=self.cdr_id,
-            provider=PROVIDER,
-            direction=direction,
-            to_number=none_if_empty(self.to),
-            extension=none_if_empty(self.extensionId),
-            started_at=parse_local_time(self.dialAt, tz),
-            answered_at=parse_local_time(self.answeredAt, tz),
-            ended_at=parse_local_time(self.hangupAt, tz),
-            duration=self.duration,
-            billsec=self.billsec,
-            status=status_from_text(self.status),
-            raw_status=none_if_empty(self.status),
-            recording_url=none_if_empty(self.recordFile),
-            customer_id=none_if_empty(self.customerId),
-        )
+        return _flex_record(self, tz or DEFAULT_TZ)
+
+    @staticmethod
+    def to_call_records(cdrs: Sequence[FlexCdr], tz: tzinfo | None = None) -> list[CallRecord]:
+        """``to_call_record()`` of each, in one call (what pages and exports use)."""
+        zone = tz or DEFAULT_TZ
+        return [_flex_record(cdr, zone) for cdr in cdrs]
+
+
+def _flex_record(cdr: FlexCdr, tz: tzinfo) -> CallRecord:
+    direction = (
+        direction_from_text(cdr.direction) if isinstance(cdr.direction, str) else Direction.UNKNOWN
+    )
+    return CallRecord(
+        cdr.cdrId.strip(),
+        PROVIDER,
+        direction,
+        None,
+        none_if_empty(cdr.to),
+        none_if_empty(cdr.extensionId),
+        parse_local_time(cdr.dialAt, tz),
+        parse_local_time(cdr.answeredAt, tz),
+        parse_local_time(cdr.hangupAt, tz),
+        cdr.duration,
+        cdr.billsec,
+        status_from_text(cdr.status),
+        none_if_empty(cdr.status),
+        None,
+        none_if_empty(cdr.recordFile),
+        none_if_empty(cdr.customerId),
+    )
 
 
 class CdrPage(_Wire):
