@@ -275,3 +275,17 @@ def test_to_arrow_is_the_reference_parquet_table(
         return
     old = _reference_bytes("parquet", zone, [[w for w in want if w is not None]])
     _assert_same_table(Page(records).to_arrow(tz), pq.read_table(io.BytesIO(old)))
+
+
+@given(records=st.lists(st.one_of(_cdr, _flex), max_size=12), zone=st.sampled_from(ZONES))
+def test_a_page_mixing_both_cdr_mappings_converts_item_by_item(
+    records: list[Any], zone: str
+) -> None:
+    """A TEL4VN page of default and flex records (the ``auto`` mapping) converts each as itself."""
+    tz = ZoneInfo(zone)
+    want = _reference(records, tz)
+    if None in want:
+        with pytest.raises(ref.BAD_TIME):
+            Page(records).to_call_records(tz)
+    else:
+        _assert_same_records(Page(records).to_call_records(tz), [w for w in want if w])
