@@ -47,6 +47,7 @@ _MIN_PARTIAL = 4
 # "token_expired" survives a token "tok"; real keys and tokens are far longer.
 _MIN_ANYWHERE = 8
 
+
 def mask(secret: str | None) -> str:
     """A repr-safe stand-in for a secret: whether it is set, never its value."""
     return "None" if secret is None else f"'{REDACTED}'"

@@ -293,8 +293,10 @@ def add_connection_options(
             help=f"{owners} {flag[2:].replace('-', ' ')} (tokens are obtained for you)",
         )
     group.add_argument("--token", metavar="TOKEN", help="a ready-made access token")
-    for flag in _connection_flags(specs_).values():
-        group.add_argument(f"--{flag.name.replace('_', '-')}", choices=flag.choices, help=flag.help)
+    for extra in _connection_flags(specs_).values():
+        group.add_argument(
+            f"--{extra.name.replace('_', '-')}", choices=extra.choices, help=extra.help
+        )
     group.add_argument(
         "--tz",
         type=_zone,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 
@@ -42,26 +43,17 @@ PROVIDERS = tuple(SIMULATORS)
 _BULLET = re.compile(r"^- `(\w+)`: (.*)$")
 
 
-class _Option(NamedTuple):
-    """A provider-only flag: the providers it applies to and its declaration."""
-
-    providers: tuple[str, ...]
-    option: SimOption
-
-
-def _options() -> dict[str, _Option]:
-    """Each simulator option by name, with every provider that takes it."""
-    options: dict[str, _Option] = {}
+def _owners() -> dict[str, tuple[str, ...]]:
+    """Each simulator option's name, with every provider that takes it."""
+    owners: dict[str, tuple[str, ...]] = {}
     for provider, cli in SIMULATORS.items():
-        for name, option in cli.options.items():
-            known = options.get(name)
-            owners = (provider,) if known is None else (*known.providers, provider)
-            options[name] = _Option(owners, option if known is None else known.option)
-    return options
+        for name in cli.options:
+            owners[name] = (*owners.get(name, ()), provider)
+    return owners
 
 
 # Parsed with default None so a flag given for another provider can be told from an unset one.
-_OPTIONS = _options()
+_OWNERS = _owners()
 
 
 def _fault_docs() -> dict[str, str]:
@@ -200,13 +192,17 @@ def register(subparsers: Subparsers) -> None:
         default=1,
         help="seed of the data, the faults and the default credentials (default: %(default)s)",
     )
-    for name, shared in _OPTIONS.items():
-        if len(shared.providers) > 1:
-            _add_option(parser, name, shared.option, f"{', '.join(shared.providers)}: ")  # type: ignore[arg-type]
+    shared = parser.add_argument_group("options of several simulators")
+    for name, owners in _OWNERS.items():
+        if len(owners) > 1:
+            options = [SIMULATORS[owner].options[name] for owner in owners]
+            same = all(option.default == options[0].default for option in options)
+            first = options[0] if same else dataclasses.replace(options[0], default=None)
+            _add_option(shared, name, first, f"{', '.join(owners)}: ")
     for provider, cli in SIMULATORS.items():
         group = parser.add_argument_group(f"{provider} options")
         for name, option in cli.options.items():
-            if len(_OPTIONS[name].providers) == 1:
+            if len(_OWNERS[name]) == 1:
                 _add_option(group, name, option, "")
     parser.set_defaults(handler=_run, fault_fields=fault_options(parser))
 
@@ -226,12 +222,13 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
                 f"{_flag(name)} does not apply to --provider {provider}", exit_code=EXIT_USAGE
             )
     settings: dict[str, Any] = {}
-    for name, option in _OPTIONS.items():
+    own = SIMULATORS[provider].options
+    for name, owners in _OWNERS.items():
         value = getattr(args, name)
-        if provider in option.providers:
-            settings[name] = option.option.default if value is None else value
+        if name in own:
+            settings[name] = own[name].default if value is None else value
         elif value is not None:
-            only = " and ".join(option.providers)
+            only = " and ".join(owners)
             raise CliError(
                 f"{_flag(name)} is for --provider {only}, not {provider}", exit_code=EXIT_USAGE
             )

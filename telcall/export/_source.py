@@ -28,7 +28,16 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Protocol,
+    Self,
+    TypeAlias,
+    TypeVar,
+    runtime_checkable,
+)
 
 import msgspec
 
@@ -173,7 +182,8 @@ _C = TypeVar("_C", bound=AsyncBaseClient)
 class _ClientSource(Generic[_C]):
     """What every source reads off its client: the provider's name and the zone."""
 
-    client: _C
+    def __init__(self, client: _C) -> None:
+        self.client = client
 
     @property
     def provider(self) -> str:
@@ -186,20 +196,17 @@ class _ClientSource(Generic[_C]):
         return self.client.tz
 
     @classmethod
-    def from_scope(cls, client: Any, scope: str) -> CdrSource:
+    def from_scope(cls, client: _C, scope: str) -> Self:
         """The source a :class:`Connection` ``scope`` describes: all of the account (``""``)."""
         if scope:
             raise ValidationError(f"{client.provider} exports have no scope; got {scope!r}")
-        return cls(client)  # type: ignore[call-arg]
+        return cls(client)
 
 
 class Tel4vnSource(_ClientSource["AsyncTel4vnClient"]):
     """TEL4VN CDRs through ``client.cdrs.pages`` (scroll inside the window)."""
 
     max_page_size = 1000
-
-    def __init__(self, client: AsyncTel4vnClient) -> None:
-        self.client = client
 
     def connection(self) -> Connection:
         """Base URL, zone and CDR mapping; the api key stays in the environment."""
@@ -242,9 +249,6 @@ class OmicallSource(_ClientSource["AsyncOmicallClient"]):
     """
 
     max_page_size = 50
-
-    def __init__(self, client: AsyncOmicallClient) -> None:
-        self.client = client
 
     def connection(self) -> Connection:
         """Base URL and zone; the api key stays in the environment."""
@@ -302,7 +306,7 @@ class AICallCenterSource(_ClientSource["AsyncAICallCenterClient"]):
         self.campaign_id = None if campaign_id is None else campaign_id.strip()
 
     @classmethod
-    def from_scope(cls, client: Any, scope: str) -> AICallCenterSource:
+    def from_scope(cls, client: AsyncAICallCenterClient, scope: str) -> Self:
         """The source a :class:`Connection` ``scope`` describes (``""`` or ``campaign:<id>``)."""
         if not scope:
             return cls(client)
@@ -398,4 +402,5 @@ def open_client(conn: Connection) -> Any:
         raise ValidationError(
             f"no built-in client for provider {conn.provider!r}: pass client_factory"
         )
-    return spec.client_class()(base_url=conn.base_url, tz=conn.tz, **conn.options)
+    options: dict[str, Any] = dict(conn.options)
+    return spec.client_class()(base_url=conn.base_url, tz=conn.tz, **options)

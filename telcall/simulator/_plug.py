@@ -72,4 +72,3 @@ def derived_key(seed: int) -> str:
 def day(timestamp: int) -> date:
     """The date of an epoch-seconds ``timestamp`` in Vietnam."""
     return datetime.fromtimestamp(timestamp, VN).date()
-

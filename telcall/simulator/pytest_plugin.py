@@ -66,7 +66,12 @@ class _Kind:
         self.cls = spec.simulator.rpartition(":")[2]
         self.options = dict(spec.simulator_defaults)
         self.about = spec.simulator_about or f"A running {spec.label} simulator"
-        self.load = spec.simulator_class
+        self._spec = spec
+
+    def load(self) -> type[SimulatorBase]:
+        """The simulator class, imported on first use."""
+        cls: type[SimulatorBase] = self._spec.simulator_class()
+        return cls
 
 
 def _refuse_sync_test(request: pytest.FixtureRequest, name: str) -> None:
@@ -139,7 +144,9 @@ def _install() -> tuple[str, ...]:
     for spec in specs().values():
         kind = _Kind(spec)
         fixtures = (*_async_fixtures(kind), *_sync_fixtures(kind))
-        for suffix, fixture in zip(("", "_factory", "_sync", "_sync_factory"), fixtures, strict=True):
+        for suffix, fixture in zip(
+            ("", "_factory", "_sync", "_sync_factory"), fixtures, strict=True
+        ):
             name = f"{kind.provider}_simulator{suffix}"
             globals()[name] = fixture
             names.append(name)
