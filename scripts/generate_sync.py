@@ -65,15 +65,25 @@ class Provider:
     """One async client to mirror: where it lives and what to call its sync twin.
 
     The sync module is written to ``<sync_dir>/<output>`` and the raw one to
-    ``<raw_dir>/<output>``: ``telcall/_sync`` and ``telcall/_raw`` for telcall's own.
+    ``<raw_dir>/<output>``; ``None`` (telcall's own) means :data:`SYNC_DIR` and :data:`RAW_DIR`.
     """
 
     module: str
     async_client: str
     sync_client: str
     output: str
-    sync_dir: Path = SYNC_DIR
-    raw_dir: Path = RAW_DIR
+    sync_dir: Path | None = None
+    raw_dir: Path | None = None
+
+    @property
+    def sync_path(self) -> Path:
+        """Where the sync module is written."""
+        return (self.sync_dir or SYNC_DIR) / self.output
+
+    @property
+    def raw_path(self) -> Path:
+        """Where the raw-response module is written."""
+        return (self.raw_dir or RAW_DIR) / self.output
 
     @classmethod
     def from_spec(cls, spec: ProviderSpec) -> Provider:
@@ -92,9 +102,11 @@ class Provider:
         )
 
 
-def _folder(module: str) -> Path:
-    """The directory a module ``package.name`` is written to: its package's folder."""
+def _folder(module: str) -> Path | None:
+    """The folder of ``module``'s package; ``None`` for ``telcall._sync`` and ``telcall._raw``."""
     package = module.rpartition(".")[0]
+    if package in ("telcall._sync", "telcall._raw"):
+        return None
     found = importlib.util.find_spec(package)
     if found is None or not found.submodule_search_locations:
         raise GenerationError(f"no package {package!r} to write {module} into")
@@ -717,7 +729,7 @@ def generate_raw(provider: Provider) -> str:
             *(c.render() for c in reversed(classes)),
         ]
     )
-    return format_source(text, provider.output, provider.raw_dir)
+    return format_source(text, provider.output, provider.raw_dir or RAW_DIR)
 
 
 def generate_raw_init(providers: Sequence[Provider]) -> str:
@@ -793,7 +805,7 @@ def generate_provider(provider: Provider) -> str:
             *(c.render() for c in classes),
         ]
     )
-    return format_source(text, provider.output, provider.sync_dir)
+    return format_source(text, provider.output, provider.sync_dir or SYNC_DIR)
 
 
 def generate_init(providers: Sequence[Provider]) -> str:
@@ -839,7 +851,7 @@ def format_source(text: str, name: str, directory: Path = SYNC_DIR) -> str:
 def expected_raw_files(chosen: Sequence[Provider] | None = None) -> dict[Path, str]:
     """Every generated raw-response file and its content (every registered provider's)."""
     chosen = providers() if chosen is None else chosen
-    files = {p.raw_dir / p.output: generate_raw(p) for p in chosen}
+    files = {p.raw_path: generate_raw(p) for p in chosen}
     files[RAW_DIR / "__init__.py"] = generate_raw_init(chosen)
     return files
 
@@ -847,9 +859,9 @@ def expected_raw_files(chosen: Sequence[Provider] | None = None) -> dict[Path, s
 def expected_files(chosen: Sequence[Provider] | None = None) -> dict[Path, str]:
     """Every generated sync file and its content (read from the raw files on disk)."""
     chosen = providers() if chosen is None else chosen
-    files = {p.sync_dir / p.output: generate_provider(p) for p in chosen}
+    files = {p.sync_path: generate_provider(p) for p in chosen}
     # telcall.<SyncClient> re-exports the sync clients of telcall's own providers only.
-    files[SYNC_DIR / "__init__.py"] = generate_init([p for p in chosen if p.sync_dir == SYNC_DIR])
+    files[SYNC_DIR / "__init__.py"] = generate_init([p for p in chosen if p.sync_dir is None])
     return files
 
 
