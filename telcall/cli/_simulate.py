@@ -13,8 +13,7 @@ import msgspec
 
 from telcall._core.spec import load
 from telcall.providers import specs
-from telcall.simulator import Faults
-from telcall.simulator._plug import SimOption, SimulateCli
+from telcall.simulator import Faults, SimOption, SimulateCli
 
 from ._common import (
     EXIT_OK,
