@@ -25,7 +25,7 @@ from telcall.export import (
     ExportSummary,
     export_cdrs,
 )
-from telcall.export._state import CheckpointStore
+from telcall.export._state import SqliteStore
 
 from ._common import (
     EXIT_OK,
@@ -385,7 +385,7 @@ class _Status(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _read_status(out: Path) -> _Status:
-    store = CheckpointStore(out)
+    store = SqliteStore(out)
     job = store.job()
     if job is None:
         raise CliError(f"{out} holds no export (no {STATE_FILE})")

@@ -15,7 +15,7 @@ import pytest
 
 from telcall.cli._common import PROVIDERS
 from telcall.export import STATE_FILE, ExportSummary
-from telcall.export._state import CheckpointStore
+from telcall.export._state import SqliteStore
 from telcall.simulator import Faults
 
 from .conftest import CLI, clean_env, run_cli, sim_env
@@ -128,7 +128,7 @@ async def test_resume_after_an_interrupted_run(tel4vn_simulator_factory, tmp_pat
         *CLI, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env=sim_env(sim),
     )  # fmt: skip
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     for _ in range(300):
         await asyncio.sleep(0.1)
         if (tmp_path / STATE_FILE).exists() and any(
@@ -309,7 +309,7 @@ async def test_status_shows_done_claimed_failed(tel4vn_simulator, tmp_path):
     result = await run_cli("export", "cdrs", "--since", "2026-11-01", "--until", "2026-11-02",
                            "--out", str(tmp_path), "--window", "6h", env=env)  # fmt: skip
     assert result.code == 0, result.err
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     rows = store.windows()
     store.schedule([(rows[-1].end, rows[-1].end + 3600, "date=2026-11-02/part-x.ndjson"),
                     (rows[-1].end + 3600, rows[-1].end + 7200, "date=2026-11-02/part-y.ndjson")],
@@ -394,7 +394,7 @@ async def test_sigterm_stops_cleanly_then_resumes(tel4vn_simulator_factory, tmp_
         *CLI, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env=sim_env(sim),
     )  # fmt: skip
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     for _ in range(300):
         await asyncio.sleep(0.1)
         if (tmp_path / STATE_FILE).exists() and any(
