@@ -241,9 +241,9 @@ def plan(
             return []
         raise ValidationError(f"start ({lo.isoformat()}) must be before end ({hi.isoformat()})")
 
-    if format == "postgresql":
+    if format == "postgresql" and state is not None:
         # Created, or refused if its schema differs, before anything is claimed.
-        PostgresStore(check_state_url(state or ""), job=str(out.resolve())).prepare_table(target)
+        PostgresStore(state, job=str(out.resolve())).prepare_table(target)
     out.mkdir(parents=True, exist_ok=True)
     store.claim(provider=provider, format=format, raw=raw, tz=tz_name)
     # Worked out from the rows, then scheduled atomically; another run

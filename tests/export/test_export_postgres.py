@@ -300,6 +300,16 @@ async def test_two_processes_race_for_the_same_windows(
     assert await connection.fetchval("SELECT count(*) FROM telcall_export_claims") == 0
 
 
+async def done_windows(connection: asyncpg.Connection, job: str) -> int:
+    """The job's committed windows (0 before the runner has created the tables)."""
+    if await connection.fetchval("SELECT to_regclass('telcall_export_windows')") is None:
+        return 0
+    done: int = await connection.fetchval(
+        "SELECT count(*) FROM telcall_export_windows WHERE job = $1 AND status = 'done'", job
+    )
+    return done
+
+
 @pytest.mark.slow
 async def test_sigkill_during_a_table_export_then_resume_is_exactly_once(
     threaded_sim: Callable[..., Any], tmp_path: Path, db: Any
@@ -317,18 +327,14 @@ async def test_sigkill_during_a_table_export_then_resume_is_exactly_once(
         job = str(out.resolve())
         deadline = time.monotonic() + 60
         # Kill among the commits: after the first one, at a random moment.
-        while not await connection.fetchval(
-            "SELECT count(*) FROM telcall_export_windows WHERE job = $1 AND status = 'done'", job
-        ):
+        while not await done_windows(connection, job):
             assert time.monotonic() < deadline, "no window was ever committed"
             assert victim.poll() is None, "the export ended before any commit was seen"
             await asyncio.sleep(0.02)
         await asyncio.sleep(rng.uniform(0.0, 1.5))
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=30)
-        done_before = await connection.fetchval(
-            "SELECT count(*) FROM telcall_export_windows WHERE job = $1 AND status = 'done'", job
-        )
+        done_before = await done_windows(connection, job)
         killed_mid_job += 0 < done_before < 28
         resumed = start_runner(server.sim.base_url, server.sim.api_key, out, *args)
         stdout, stderr = await asyncio.to_thread(resumed.communicate, timeout=300)
@@ -337,3 +343,16 @@ async def test_sigkill_during_a_table_export_then_resume_is_exactly_once(
         assert summary["windows_done"] == 28 - done_before, f"round {round_}"
         assert await counts(connection, table) == (total, total), f"round {round_}"
     assert killed_mid_job >= 2
+
+
+def test_docs_list_every_column_of_the_table() -> None:
+    """docs/export.md's schema table names every column telcall creates, in order."""
+    from telcall.export._pgstate import COPY_COLUMNS
+
+    text = (Path(__file__).parents[2] / "docs" / "export.md").read_text(encoding="utf-8")
+    section = text.split('## The `format="postgresql"` table')[1].split("\n## ")[0]
+    documented: list[str] = []
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            documented += [name.strip("` ") for name in line.split("|")[1].split(",")]
+    assert documented == [*COPY_COLUMNS, "exported_at"]
