@@ -71,7 +71,6 @@ __all__ = (
     "Table",
     "check_state_url",
     "check_table",
-    "record_row",
     "spec_state_url",
 )
 
@@ -241,13 +240,6 @@ _UPSERT_SET = ", ".join(
 _COLUMN_LIST = ", ".join(f'"{c}"' for c in COPY_COLUMNS)
 
 
-def record_row(tenant: str, record: CallRecord) -> tuple[Any, ...]:
-    """One record as a COPY row (enums as their values)."""
-    row = msgspec.structs.astuple(record)
-    # direction and status are StrEnums: asyncpg's binary text codec wants plain str.
-    return (tenant, *(v.value if isinstance(v, (Direction, CallStatus)) else v for v in row))
-
-
 class RowBuffer:
     """A sink that keeps a window's records as COPY rows, for one transaction at its end."""
 
@@ -256,10 +248,9 @@ class RowBuffer:
         self.rows: list[tuple[Any, ...]] = []
 
     def write(self, records: Sequence[Any]) -> None:
-        """Convert a page of :class:`~telcall.CallRecord` into rows."""
-        tenant, add = self.tenant, self.rows.append
-        for record in records:
-            add(record_row(tenant, record))
+        """Convert a page of :class:`~telcall.CallRecord` into rows (StrEnums encode as text)."""
+        tenant, astuple = (self.tenant,), msgspec.structs.astuple
+        self.rows += [tenant + astuple(record) for record in records]
 
     def close(self) -> None:
         """Nothing to finish: the rows go in with the window's commit."""
