@@ -5,6 +5,11 @@ temp file beside the target, which is flushed, fsynced and renamed over the
 target (the directory is fsynced too); only then is the window's checkpoint
 committed. A run killed at any moment leaves either a committed window with
 its file, or an uncommitted one that the next run redoes from its bounds.
+With ``format="postgresql"`` the window's rows and its checkpoint commit in
+one database transaction instead (:mod:`._pgstate`).
+
+:class:`_ExportJob` is one :func:`export_cdrs` run: the windows in a task
+group, running totals for ``progress``, and what stops the job early.
 """
 
 from __future__ import annotations

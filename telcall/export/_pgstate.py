@@ -321,7 +321,7 @@ class PostgresStore:
 
         try:
             return await work(pool)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
             # Raised without the cause: asyncpg's exceptions may quote the connection.
             raise CheckpointError(f"checkpoint database {self.where}: {self._scrub(exc)}") from None
 
