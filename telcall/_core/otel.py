@@ -13,7 +13,9 @@ redacted) and a ``telcall.retry`` event per retry (wait and reason). A listing
 Metrics (meter ``telcall``): ``telcall.client.requests`` and ``http.client.request.duration``
 per attempt by provider/resource/status, ``telcall.client.retries`` by reason,
 ``telcall.client.rate_limited`` (429s), ``telcall.client.tokens_fetched``,
-``telcall.client.records_decoded``.
+``telcall.client.records_decoded``; for exports, ``telcall.export.records`` (written, counted
+per page, by provider and format) and ``telcall.export.windows`` (finished, by outcome:
+``done``, ``skipped``, ``busy``, ``failed``), so an engine's workers can be watched.
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ class Instruments:
 
     __slots__ = (
         "duration",
+        "export_records",
+        "export_windows",
         "rate_limited",
         "records",
         "requests",
@@ -114,6 +118,12 @@ class Instruments:
         )
         self.records: Counter = meter.create_counter(
             "telcall.client.records_decoded", unit="{record}", description="Records decoded"
+        )
+        self.export_records: Counter = meter.create_counter(
+            "telcall.export.records", unit="{record}", description="CDRs written by exports"
+        )
+        self.export_windows: Counter = meter.create_counter(
+            "telcall.export.windows", unit="{window}", description="Export windows, by outcome"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import os
 import re
 import signal
 import sys
@@ -25,7 +26,7 @@ from telcall.export import (
     ExportSummary,
     export_cdrs,
 )
-from telcall.export._state import CheckpointStore
+from telcall.export._state import open_store
 
 from ._common import (
     EXIT_OK,
@@ -102,9 +103,16 @@ def register(subparsers: Subparsers) -> None:
     cdrs.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     cdrs.add_argument(
         "--format",
-        choices=("ndjson", "csv", "parquet"),
+        choices=("ndjson", "csv", "parquet", "postgresql"),
         default="ndjson",
-        help="file format (parquet needs the parquet extra)",
+        help="file format (parquet needs the parquet extra), or postgresql: rows in --state's "
+        "database",
+    )
+    _state_option(cdrs)
+    cdrs.add_argument(
+        "--table",
+        metavar="[SCHEMA.]NAME",
+        help="with --format postgresql: the target table (default: telcall_cdrs)",
     )
     cdrs.add_argument(
         "--window",
@@ -144,7 +152,19 @@ def register(subparsers: Subparsers) -> None:
     )
     status.add_argument("dir", type=Path, metavar="DIR", help="the export directory")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
+    _state_option(status)
     status.set_defaults(handler=_status)
+
+
+def _state_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state",
+        metavar="URL",
+        default=os.environ.get("TELCALL_EXPORT_STATE") or None,
+        help="checkpoint database, postgresql://user@host/db (default: $TELCALL_EXPORT_STATE, "
+        "else DIR/_state.db); give the password in PGPASSWORD or ~/.pgpass, not on the "
+        "command line",
+    )
 
 
 def _client(args: argparse.Namespace) -> Any:
@@ -347,6 +367,8 @@ async def _export(args: argparse.Namespace) -> int:
                 raw=args.raw,
                 since="last" if last else None,
                 progress=progress.update,
+                state=args.state,
+                table=args.table,
             )
     if args.json:
         sys.stdout.buffer.write(msgspec.json.encode(summary) + b"\n")
@@ -384,10 +406,12 @@ class _Status(msgspec.Struct, frozen=True, kw_only=True):
     details: list[_WindowStatus]
 
 
-def _read_status(out: Path) -> _Status:
-    store = CheckpointStore(out)
+def _read_status(out: Path, state: str | None) -> _Status:
+    store = open_store(state, out.resolve())
     job = store.job()
     if job is None:
+        if state is not None:
+            raise CliError(f"{store.where} holds no export")
         raise CliError(f"{out} holds no export (no {STATE_FILE})")
     rows = store.windows()
     paths = {row.start: row.path for row in rows}
@@ -431,7 +455,7 @@ def _read_status(out: Path) -> _Status:
 
 
 async def _status(args: argparse.Namespace) -> int:
-    status = _read_status(args.dir)
+    status = _read_status(args.dir, args.state)
     if args.json:
         sys.stdout.buffer.write(msgspec.json.encode(status) + b"\n")
         sys.stdout.flush()

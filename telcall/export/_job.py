@@ -5,13 +5,17 @@ temp file beside the target, which is flushed, fsynced and renamed over the
 target (the directory is fsynced too); only then is the window's checkpoint
 committed. A run killed at any moment leaves either a committed window with
 its file, or an uncommitted one that the next run redoes from its bounds.
+With ``format="postgresql"`` the window's rows and its checkpoint commit in
+one database transaction instead (:mod:`._pgstate`).
+
+:class:`_ExportJob` is one :func:`export_cdrs` run: the windows in a task
+group, running totals for ``progress``, and what stops the job early.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import logging
 import os
 import time
@@ -19,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Concatenate, Literal, ParamSpec, TypeAlias
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeAlias
 
 import anyio
 import msgspec
@@ -34,10 +38,12 @@ from .._core.errors import (
     TransportError,
     ValidationError,
 )
+from ._files import RejectsFile, seal, sha256_file
+from ._pgstate import PostgresStore, RowBuffer, check_table, spec_state_url
 from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan, temp_path
-from ._sinks import Format, open_sink
+from ._sinks import Format, Sink, open_sink
 from ._source import CdrSource, Connection, ExportClient, Rejected, open_client, source_for
-from ._state import DEFAULT_LEASE, CheckpointStore, ClaimLost, WindowRow, new_run_id
+from ._state import DEFAULT_LEASE, CheckpointStore, ClaimLost, WindowRow, new_run_id, open_store
 from ._windows import DateLike, rejects_path
 
 __all__ = (
@@ -193,80 +199,6 @@ class WindowSuperseded(CheckpointError):
     """
 
 
-def _sha256(path: Path) -> str | None:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as file:
-            while chunk := file.read(1 << 20):
-                digest.update(chunk)
-    except FileNotFoundError:
-        return None
-    return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _seal(file: BinaryIO, tmp: Path, final: Path) -> tuple[str, int]:
-    """Sync the temp file, hash it, rename it over ``final`` and sync the directories."""
-    file.flush()
-    os.fsync(file.fileno())
-    file.close()
-    digest = _sha256(tmp)
-    if digest is None:
-        raise CheckpointError(f"the temp file {tmp} vanished before it was sealed")
-    size = tmp.stat().st_size
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
-    # The date directory may be new: its own entry lives in the parent.
-    _fsync_dir(final.parent.parent)
-    return digest, size
-
-
-class _Rejects:
-    """A window's rejects file (raw record and reason per line), opened at the first reject."""
-
-    _encoder = msgspec.json.Encoder()
-
-    def __init__(self, final: Path, run_id: str) -> None:
-        self.final = final
-        self.tmp = temp_path(final, run_id)
-        self.file: BinaryIO | None = None
-        self.kinds: dict[str, int] = {}
-
-    def add(self, index: int, rid: str, kind: str, reason: str, wire: Any) -> None:
-        """Write one rejected record; the message names its id, or its index without one."""
-        if self.file is None:
-            self.file = self.tmp.open("wb")
-        name = f"record {rid!r}" if rid.strip() else f"record #{index} (no id)"
-        line = {"index": index, "id": rid, "kind": kind, "reason": f"{name}: {reason}"}
-        self.file.write(self._encoder.encode({**line, "record": wire}) + b"\n")
-        self.kinds[kind] = self.kinds.get(kind, 0) + 1
-        if sum(self.kinds.values()) == 1:
-            logger.warning("%s: %s (more in %s)", name, reason, self.final.name)
-
-    def seal(self) -> None:
-        """Sync and rename the file into place, or remove an earlier run's if none was needed."""
-        if self.file is None:
-            self.final.unlink(missing_ok=True)
-            return
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        os.replace(self.tmp, self.final)
-
-    def discard(self) -> None:
-        """Close and remove the temp file (the window failed)."""
-        if self.file is not None:
-            self.file.close()
-            self.tmp.unlink(missing_ok=True)
-
-
 class _Counts(msgspec.Struct, kw_only=True):
     """What one window read brought, record by record."""
 
@@ -278,14 +210,13 @@ class _Counts(msgspec.Struct, kw_only=True):
 async def _fill(
     spec: WindowSpec,
     source: CdrSource,
-    file: BinaryIO,
-    rejects: _Rejects,
+    sink: Sink,
+    rejects: RejectsFile,
     requests: AbstractAsyncContextManager[Any],
     on_page: Callable[[int], None] | None,
 ) -> _Counts:
-    """Read the window into ``file`` (odd records into ``rejects``); count what came."""
+    """Read the window into ``sink`` (odd records into ``rejects``); count what came."""
     start, end, raw = spec.start, spec.end, spec.raw
-    sink = open_sink(spec.format, file, spec.connection.tz)
     seen: set[str] = set()
     counts = _Counts()
     index = 0
@@ -327,6 +258,9 @@ async def _fill(
                         keep(wire if raw else record)
                 sink.write(batch)
                 counts.records += len(batch)
+                meter = otel.instruments()
+                if meter is not None:
+                    meter.export_records.add(len(batch), _metric_attributes(spec))
                 if on_page is not None:
                     on_page(len(batch))
         finally:
@@ -358,15 +292,18 @@ async def _write(
     run_id: str,
 ) -> WindowResult:
     """Read the window into a temp file, seal it into place and commit (the claim held)."""
+    if spec.format == "postgresql" and isinstance(store, PostgresStore):
+        return await _write_table(spec, source, store, requests, on_page, run_id)
     final = Path(spec.out_dir) / spec.path
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(final, run_id)
-    rejects = _Rejects(Path(spec.out_dir) / rejects_path(spec.path), run_id)
+    rejects = RejectsFile(Path(spec.out_dir) / rejects_path(spec.path), run_id)
     file = tmp.open("wb")
     try:
-        counts = await _fill(spec, source, file, rejects, requests, on_page)
+        sink = open_sink(spec.format, file, spec.connection.tz)
+        counts = await _fill(spec, source, sink, rejects, requests, on_page)
         await anyio.to_thread.run_sync(rejects.seal)
-        digest, size = await anyio.to_thread.run_sync(_seal, file, tmp, final)
+        digest, size = await anyio.to_thread.run_sync(seal, file, tmp, final)
     except BaseException:
         file.close()
         tmp.unlink(missing_ok=True)
@@ -402,6 +339,57 @@ async def _write(
     )
 
 
+async def _write_table(
+    spec: WindowSpec,
+    source: CdrSource,
+    store: PostgresStore,
+    requests: AbstractAsyncContextManager[Any],
+    on_page: Callable[[int], None] | None,
+    run_id: str,
+) -> WindowResult:
+    """``format="postgresql"``: read the window, then upsert it and commit in one transaction."""
+    rejects = RejectsFile(Path(spec.out_dir) / rejects_path(spec.path), run_id)
+    rows = RowBuffer(tenant_of(spec))
+    try:
+        counts = await _fill(spec, source, rows, rejects, requests, on_page)
+        await anyio.to_thread.run_sync(rejects.seal)
+    except BaseException:
+        rejects.discard()
+        raise
+    start, end = spec.start, spec.end
+    mark = await anyio.to_thread.run_sync(
+        functools.partial(
+            store.write_window,
+            check_table(spec.table),
+            rows.rows,
+            start=int(start.timestamp()),
+            end=int(end.timestamp()),
+            path=spec.path,
+            rejected=sum(rejects.kinds.values()),
+            run_id=run_id,
+        )
+    )
+    return WindowResult(
+        start=start,
+        end=end,
+        path=spec.path,
+        skipped=False,
+        records=counts.records,
+        duplicates=counts.duplicates,
+        out_of_window=counts.out_of_window,
+        rejected=dict(sorted(rejects.kinds.items())),
+        bytes=0,
+        sha256=None,
+        watermark=None if mark is None else datetime.fromtimestamp(mark, start.tzinfo),
+    )
+
+
+def tenant_of(spec: WindowSpec) -> str:
+    """The tenant label of the spec's rows in a database (``''`` for a single-tenant job)."""
+    tenant = getattr(spec.connection, "tenant", None)
+    return tenant if isinstance(tenant, str) else ""
+
+
 def _add_up(counts: Iterable[dict[str, int]]) -> dict[str, int]:
     total: dict[str, int] = {}
     for count in counts:
@@ -418,7 +406,12 @@ async def _intact(store: CheckpointStore, spec: WindowSpec) -> WindowRow | None:
         and row.status == "done"
         and row.end == int(spec.end.timestamp())
         and row.path == spec.path
-        and await anyio.to_thread.run_sync(_sha256, Path(spec.out_dir) / spec.path) == row.sha256
+        # A table's rows commit with their checkpoint: no file to check.
+        and (
+            spec.format == "postgresql"
+            or await anyio.to_thread.run_sync(sha256_file, Path(spec.out_dir) / spec.path)
+            == row.sha256
+        )
     ):
         return row
     return None
@@ -432,7 +425,7 @@ def _skipped(spec: WindowSpec, row: WindowRow) -> WindowResult:
         skipped=True,
         records=row.records,
         bytes=row.bytes,
-        sha256=row.sha256,
+        sha256=row.sha256 or None,
     )
 
 
@@ -536,6 +529,8 @@ async def arun_window(
     window_retries: int = 2,
     requests: anyio.CapacityLimiter | None = None,
     on_page: Callable[[int], None] | None = None,
+    state: str | None = None,
+    on_window: Callable[[WindowResult], None] | None = None,
 ) -> WindowResult:
     """Export one window and commit its checkpoint; skip it if already committed and intact.
 
@@ -551,6 +546,10 @@ async def arun_window(
     refused credentials or access, an unknown resource and invalid input
     are raised at once.
     ``requests`` bounds the page requests in flight across windows.
+    ``state`` is the spec's checkpoint database URL with its password (the
+    spec carries it without; ``PGPASSWORD`` or ``~/.pgpass`` work too).
+    ``on_window(result)`` hears the result before it is returned (progress for
+    engine tasks; the ``telcall.export.*`` OTel metrics count it too).
     """
     return await _run_window(
         spec,
@@ -561,28 +560,82 @@ async def arun_window(
         on_page=on_page,
         slot=contextlib.nullcontext(),
         run_id=new_run_id(),
+        state=state,
+        on_window=on_window,
     )
 
 
+def _store_for(spec: WindowSpec, state: str | None) -> CheckpointStore:
+    """The spec's store; ``state`` (with its password) must name the spec's database."""
+    if state is not None and spec_state_url(state) != spec.state:
+        raise ValidationError(
+            "state= names another checkpoint store than the one this spec was planned with"
+        )
+    url = state if state is not None else spec.state
+    if spec.format == "postgresql" and url is None:
+        raise ValidationError("a format='postgresql' spec needs its database: plan it with state=")
+    return open_store(url, spec.out_dir)
+
+
+def _metric_attributes(spec: WindowSpec) -> dict[str, str]:
+    return {"telcall.provider": spec.connection.provider, "telcall.export.format": spec.format}
+
+
+def _outcome(result: WindowResult) -> str:
+    if result.claimed_by is not None:
+        return "busy"
+    return "skipped" if result.skipped else "done"
+
+
 def _traced(run: Callable[..., Awaitable[WindowResult]]) -> Callable[..., Awaitable[WindowResult]]:
-    """Run each window in a ``telcall.export.window`` span (free without an OTel SDK)."""
+    """Run each window in a ``telcall.export.window`` span and count its outcome.
+
+    Free without an OTel SDK. ``on_window(result)``, when given, hears every
+    window that ends without an error.
+    """
 
     @functools.wraps(run)
-    async def traced(spec: WindowSpec, **kwargs: Any) -> WindowResult:
-        attributes = {
-            "telcall.provider": spec.connection.provider,
-            "telcall.export.path": spec.path,
-            "telcall.export.start": spec.start.isoformat(),
-            "telcall.export.end": spec.end.isoformat(),
-        }
-        with otel.span("telcall.export.window", attributes) as span:
-            result = await run(spec, **kwargs)
-            if span is not None:
-                span.set_attribute("telcall.export.records", result.records)
-                span.set_attribute("telcall.export.skipped", result.skipped)
-            return result
+    async def traced(
+        spec: WindowSpec,
+        *,
+        on_window: Callable[[WindowResult], None] | None = None,
+        **kwargs: Any,
+    ) -> WindowResult:
+        try:
+            result = await _spanned(run, spec, **kwargs)
+        except BaseException as exc:
+            meter = otel.instruments()
+            if meter is not None and isinstance(exc, Exception):
+                attributes = {**_metric_attributes(spec), "telcall.export.outcome": "failed"}
+                meter.export_windows.add(1, attributes)
+            raise
+        meter = otel.instruments()
+        if meter is not None:
+            attributes = {**_metric_attributes(spec), "telcall.export.outcome": _outcome(result)}
+            meter.export_windows.add(1, attributes)
+        if on_window is not None:
+            on_window(result)
+        return result
 
     return traced
+
+
+async def _spanned(
+    run: Callable[..., Awaitable[WindowResult]], spec: WindowSpec, **kwargs: Any
+) -> WindowResult:
+    """``run(spec, ...)`` in the window's span."""
+    attributes = {
+        "telcall.provider": spec.connection.provider,
+        "telcall.export.path": spec.path,
+        "telcall.export.start": spec.start.isoformat(),
+        "telcall.export.end": spec.end.isoformat(),
+    }
+    with otel.span("telcall.export.window", attributes) as span:
+        result = await run(spec, **kwargs)
+        if span is not None:
+            span.set_attribute("telcall.export.records", result.records)
+            span.set_attribute("telcall.export.skipped", result.skipped)
+        return result
 
 
 @_traced
@@ -596,13 +649,14 @@ async def _run_window(
     on_page: Callable[[int], None] | None,
     slot: AbstractAsyncContextManager[Any],
     run_id: str,
+    state: str | None = None,
     on_attempt: Callable[[WindowSpec, BaseException | None], None] | None = None,
 ) -> WindowResult:
     """:func:`arun_window` for run ``run_id``, claiming and reading only while holding ``slot``.
 
     ``on_attempt(spec, error)`` hears how each attempt ended (``None``: written).
     """
-    store = CheckpointStore(spec.out_dir)
+    store = _store_for(spec, state)
     # Checked before taking a slot or building a client: a rerun skips most windows.
     row = await _intact(store, spec)
     if row is not None:
@@ -667,6 +721,8 @@ def run_window(
     *,
     client_factory: ClientFactory | None = None,
     window_retries: int = 2,
+    state: str | None = None,
+    on_window: Callable[[WindowResult], None] | None = None,
 ) -> WindowResult:
     """Blocking :func:`arun_window` on a fresh event loop: the entry point for engines.
 
@@ -675,7 +731,12 @@ def run_window(
     """
     return anyio.run(
         functools.partial(
-            arun_window, spec, client_factory=client_factory, window_retries=window_retries
+            arun_window,
+            spec,
+            client_factory=client_factory,
+            window_retries=window_retries,
+            state=state,
+            on_window=on_window,
         ),
         backend="asyncio",
     )
@@ -697,6 +758,9 @@ async def export_cdrs(
     page_size: int = DEFAULT_PAGE_SIZE,
     max_in_flight: int | None = None,
     window_retries: int = 2,
+    state: str | None = None,
+    table: str | None = None,
+    on_window: Callable[[WindowResult], None] | None = None,
 ) -> ExportSummary:
     """Export the CDRs whose call started in ``[start, end)`` into ``out_dir``, resumably.
 
@@ -715,11 +779,20 @@ async def export_cdrs(
     the job; ``since="last"`` continues from the watermark minus ``lookback``,
     rewriting the overlapped windows so late CDRs appear once.
 
+    ``state="postgresql://..."`` keeps the checkpoints in that database
+    (workers on many machines); ``format="postgresql"`` writes the records
+    into its ``table`` (see :func:`plan`), each window's rows and checkpoint
+    in one transaction.
+
     Concurrent runs over one directory are safe: each window is claimed
     before it is read, and a window another live run holds is skipped and
     reported (``windows_busy``); see :mod:`telcall.export._state`.
 
-    If ``progress`` raises, the job stops (windows being read are cancelled
+    ``on_window(result)`` hears each window as it ends (written, skipped, or
+    busy in another run), as data; the ``telcall.export.records`` and
+    ``telcall.export.windows`` OTel metrics count the same.
+
+    If ``progress`` or ``on_window`` raises, the job stops (windows being read are cancelled
     and cleaned up; committed ones stay) and its exception is raised as is.
 
     Raises :class:`ExportError` if windows still fail after ``window_retries``,
@@ -747,128 +820,199 @@ async def export_cdrs(
             raw=raw,
             since=since,
             page_size=page_size,
+            state=state,
+            table=table,
         )
     )
-    run_id = new_run_id()
-    windows = anyio.CapacityLimiter(concurrency)
-    requests = anyio.CapacityLimiter(max_in_flight or concurrency)
-    results: list[WindowResult] = []
-    failures: list[tuple[WindowSpec, BaseException]] = []
-    # Running totals, so a progress report per page costs no pass over the results.
-    totals = {"records": 0, "bytes": 0, "done": 0, "skipped": 0, "busy": 0}
+    job = _ExportJob(
+        client,
+        specs,
+        concurrency=concurrency,
+        max_in_flight=max_in_flight,
+        window_retries=window_retries,
+        progress=progress,
+        began=began,
+        state=state,
+        on_window=on_window,
+    )
+    await job.run()
+    watermark = await anyio.to_thread.run_sync(
+        lambda: open_store(state, Path(out_dir).resolve()).job()
+    )
+    summary = job.summary(
+        str(out_dir),
+        None
+        if watermark is None or watermark.watermark is None
+        else datetime.fromtimestamp(watermark.watermark, source_for(client).tz),
+    )
+    if job.unreachable:
+        raise HostUnreachable(summary, job.unreachable)
+    if job.failures:
+        raise ExportError(summary, job.failures)
+    return summary
 
-    # The caller's progress callback raised: the job stops and re-raises it as is.
-    callback_error: list[Exception] = []
 
-    def report() -> None:
-        if progress is None or callback_error:
+class _ExportJob:
+    """One :func:`export_cdrs` run over planned specs: its windows, totals and early stops.
+
+    A window's fatal error, the caller's ``progress`` raising, and a dead host
+    seen in the first attempts each cancel the task group; :meth:`run` then
+    re-raises what stopped it (the caller's exception as is).
+    """
+
+    def __init__(
+        self,
+        client: ExportClient,
+        specs: list[WindowSpec],
+        *,
+        concurrency: int,
+        max_in_flight: int | None,
+        window_retries: int,
+        progress: Callable[[ExportProgress], None] | None,
+        began: float,
+        state: str | None,
+        on_window: Callable[[WindowResult], None] | None,
+    ) -> None:
+        self.client = client
+        self.state = state
+        self.on_window = on_window
+        self.specs = specs
+        self.concurrency = concurrency
+        self.window_retries = window_retries
+        self.progress = progress
+        self.began = began
+        self.run_id = new_run_id()
+        self.windows = anyio.CapacityLimiter(concurrency)
+        self.requests = anyio.CapacityLimiter(max_in_flight or concurrency)
+        self.results: list[WindowResult] = []
+        self.failures: list[tuple[WindowSpec, BaseException]] = []
+        self.fatal: list[TelcallError] = []
+        self.callback_error: list[Exception] = []
+        # The outcomes of the first window attempts (None: written), to spot a dead host early.
+        self.first_read: list[tuple[WindowSpec, BaseException | None]] = []
+        self.unreachable: list[tuple[WindowSpec, BaseException]] = []
+        # Running totals, so a progress report per page costs no pass over the results.
+        self.records = self.bytes = self.done = self.skipped = self.busy = 0
+        self.scope = anyio.CancelScope()
+
+    async def run(self) -> None:
+        """Run every window; raise what stopped the job early, if anything did."""
+        with self.scope:
+            async with anyio.create_task_group() as group:
+                self.report()
+                for spec in self.specs:
+                    group.start_soon(self.one, spec)
+        if self.callback_error:
+            raise self.callback_error[0]
+        if self.fatal:
+            raise self.fatal[0]
+
+    def report(self) -> None:
+        """Hand a snapshot to ``progress``; if it raises, stop the job."""
+        if self.progress is None or self.callback_error:
             return
         snapshot = ExportProgress(
-            windows_planned=len(specs),
-            windows_done=totals["done"],
-            windows_skipped=totals["skipped"],
-            windows_failed=len(failures),
-            records=totals["records"],
-            bytes=totals["bytes"],
-            elapsed=time.perf_counter() - began,
-            windows_busy=totals["busy"],
+            windows_planned=len(self.specs),
+            windows_done=self.done,
+            windows_skipped=self.skipped,
+            windows_failed=len(self.failures),
+            records=self.records,
+            bytes=self.bytes,
+            elapsed=time.perf_counter() - self.began,
+            windows_busy=self.busy,
         )
         try:
-            progress(snapshot)
+            self.progress(snapshot)
         except Exception as exc:
-            callback_error.append(exc)
-            group.cancel_scope.cancel()
+            self.callback_error.append(exc)
+            self.scope.cancel()
 
-    def on_page(count: int) -> None:
-        totals["records"] += count
-        report()
+    def on_page(self, count: int) -> None:
+        """A page of ``count`` records was written."""
+        self.records += count
+        self.report()
 
-    async def one(spec: WindowSpec) -> None:
+    def on_attempt(self, spec: WindowSpec, error: BaseException | None) -> None:
+        """Stop the job if its first ``concurrency`` attempts all failed alike (a dead host)."""
+        if len(self.first_read) >= self.concurrency:
+            return
+        self.first_read.append((spec, error))
+        if len(self.first_read) == self.concurrency < len(self.specs) and _all_alike(
+            self.first_read
+        ):
+            self.unreachable.extend((s, e) for s, e in self.first_read if e is not None)
+            self.scope.cancel()
+
+    async def one(self, spec: WindowSpec) -> None:
+        """Run one window and count its outcome."""
         try:
             result = await _run_window(
                 spec,
-                client=client,
+                client=self.client,
                 client_factory=None,
-                window_retries=window_retries,
-                requests=requests,
-                on_page=on_page,
-                slot=windows,
-                run_id=run_id,
-                on_attempt=on_attempt,
+                window_retries=self.window_retries,
+                requests=self.requests,
+                on_page=self.on_page,
+                slot=self.windows,
+                run_id=self.run_id,
+                state=self.state,
+                on_attempt=self.on_attempt,
             )
         except (WindowSuperseded, ClaimLost) as exc:
             logger.error("window %s failed: %s", spec.path, exc)
-            failures.append((spec, exc))
+            self.failures.append((spec, exc))
         except (*_FATAL, CheckpointError) as exc:
             # A checkpoint store that cannot be read or written fails every window alike.
-            fatal.append(exc)
-            group.cancel_scope.cancel()
+            self.fatal.append(exc)
+            self.scope.cancel()
             return
         except Exception as exc:
             logger.error("window %s failed: %s", spec.path, exc)
-            failures.append((spec, exc))
+            self.failures.append((spec, exc))
         else:
-            results.append(result)
+            self.results.append(result)
             if result.claimed_by is not None:
-                totals["busy"] += 1
+                self.busy += 1
                 logger.info("window %s is being exported by run %s", spec.path, result.claimed_by)
             elif result.skipped:
-                totals["skipped"] += 1
+                self.skipped += 1
             else:
-                totals["done"] += 1
-                totals["bytes"] += result.bytes
-        report()
+                self.done += 1
+                self.bytes += result.bytes
+            self.tell(result)
+        self.report()
 
-    fatal: list[TelcallError] = []
-    # The outcomes of the first window attempts (None: written), to spot a dead host early.
-    first_read: list[tuple[WindowSpec, BaseException | None]] = []
-    unreachable: list[tuple[WindowSpec, BaseException]] = []
-
-    def on_attempt(spec: WindowSpec, error: BaseException | None) -> None:
-        if len(first_read) >= concurrency:
+    def tell(self, result: WindowResult) -> None:
+        """Hand a window's result to ``on_window``; if it raises, stop the job."""
+        if self.on_window is None or self.callback_error:
             return
-        first_read.append((spec, error))
-        if len(first_read) == concurrency < len(specs) and _all_alike(first_read):
-            unreachable.extend((s, e) for s, e in first_read if e is not None)
-            group.cancel_scope.cancel()
+        try:
+            self.on_window(result)
+        except Exception as exc:
+            self.callback_error.append(exc)
+            self.scope.cancel()
 
-    async with anyio.create_task_group() as group:
-        report()
-        for spec in specs:
-            group.start_soon(one, spec)
-    if callback_error:
-        raise callback_error[0]
-    if fatal:
-        raise fatal[0]
-    watermark = await anyio.to_thread.run_sync(CheckpointStore(out_dir).job)
-    written = [r for r in results if not r.skipped]
-    busy = [r.path for r in results if r.claimed_by is not None]
-    summary = ExportSummary(
-        out_dir=str(out_dir),
-        windows_planned=len(specs),
-        windows_done=len(written),
-        windows_skipped=len(results) - len(written) - len(busy),
-        windows_busy=len(busy),
-        busy=sorted(busy),
-        windows_failed=len(failures),
-        records=sum(r.records for r in written),
-        duplicates=sum(r.duplicates for r in written),
-        out_of_window=sum(r.out_of_window for r in written),
-        rejected=_add_up(r.rejected for r in written),
-        bytes=sum(r.bytes for r in written),
-        elapsed=time.perf_counter() - began,
-        files=[spec.path for spec in specs],
-        watermark=(
-            None
-            if watermark is None or watermark.watermark is None
-            else datetime.fromtimestamp(watermark.watermark, source_for(client).tz)
-        ),
-    )
-    if unreachable:
-        raise HostUnreachable(summary, unreachable)
-    if failures:
-        raise ExportError(summary, failures)
-    return summary
+    def summary(self, out_dir: str, watermark: datetime | None) -> ExportSummary:
+        """The job's outcome from its window results."""
+        written = [r for r in self.results if not r.skipped]
+        busy = [r.path for r in self.results if r.claimed_by is not None]
+        return ExportSummary(
+            out_dir=out_dir,
+            windows_planned=len(self.specs),
+            windows_done=len(written),
+            windows_skipped=len(self.results) - len(written) - len(busy),
+            windows_busy=len(busy),
+            busy=sorted(busy),
+            windows_failed=len(self.failures),
+            records=sum(r.records for r in written),
+            duplicates=sum(r.duplicates for r in written),
+            out_of_window=sum(r.out_of_window for r in written),
+            rejected=_add_up(r.rejected for r in written),
+            bytes=sum(r.bytes for r in written),
+            elapsed=time.perf_counter() - self.began,
+            files=[spec.path for spec in self.specs],
+            watermark=watermark,
+        )
 
 
 def _all_alike(outcomes: list[tuple[WindowSpec, BaseException | None]]) -> bool:

@@ -22,9 +22,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from .._core.errors import ValidationError
+from ._pgstate import PostgresStore, check_state_url, check_table, spec_state_url
 from ._sinks import EXTENSIONS, Format, check_format
 from ._source import Connection, ExportClient, job_name, source_for, zone_name
-from ._state import CheckpointStore, PlanChanged, WindowRow
+from ._state import PlanChanged, WindowRow, open_store
 from ._windows import (
     DateLike,
     align_down,
@@ -63,7 +64,9 @@ class WindowSpec(msgspec.Struct, frozen=True, kw_only=True):
     :meth:`from_json`; it also pickles as is (Dask) and round-trips through
     ``msgspec.json``/``msgspec.msgpack`` with ``type=WindowSpec``. ``path`` is
     relative to ``out_dir``; ``start``/``end`` bound the call start time,
-    closed-open.
+    closed-open. ``state`` is the checkpoint database's URL without its
+    password (``None``: ``out_dir/_state.db``); ``table`` the target table of
+    ``format="postgresql"``.
     """
 
     connection: Connection
@@ -74,6 +77,8 @@ class WindowSpec(msgspec.Struct, frozen=True, kw_only=True):
     end: datetime
     path: str
     page_size: int = DEFAULT_PAGE_SIZE
+    state: str | None = None
+    table: str | None = None
 
     def __post_init__(self) -> None:
         """Refuse a password in the base URL; put the named zone back on the bounds.
@@ -83,6 +88,11 @@ class WindowSpec(msgspec.Struct, frozen=True, kw_only=True):
         :func:`plan` made.
         """
         zone = _check_connection(self.connection)
+        if self.state is not None and spec_state_url(self.state) != self.state:
+            raise ValidationError(
+                "the state URL carries a password, which every window spec would copy: "
+                "give it to the worker (state= on run_window, PGPASSWORD or ~/.pgpass)"
+            )
         for name in ("start", "end"):
             when: datetime = getattr(self, name)
             if when.tzinfo is None:
@@ -151,6 +161,8 @@ def plan(
     raw: bool = False,
     since: Literal["last"] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
+    state: str | None = None,
+    table: str | None = None,
 ) -> list[WindowSpec]:
     """Prepare ``out_dir`` and return the windows of the export, in time order.
 
@@ -162,6 +174,12 @@ def plan(
     once per job run, before fanning the specs out: it deletes the temp files
     that workers of a killed run left (never those of a live run). Nothing is
     created or changed in ``out_dir`` unless every argument is valid.
+
+    ``state="postgresql://user:password@host/db"`` keeps the checkpoints in
+    that database instead of ``out_dir/_state.db`` (workers on many machines;
+    the specs carry the URL without its password). ``format="postgresql"``
+    writes the records into ``table`` (``"name"`` or ``"schema.name"``,
+    default ``telcall_cdrs``) of that same database, created on first use.
     """
     tz: tzinfo
     if isinstance(client, Connection):
@@ -180,8 +198,20 @@ def plan(
         raise ValidationError(f"lookback must be >= 0, got {lookback}")
     if since not in (None, "last"):
         raise ValidationError(f"since must be None or 'last'; got {since!r}")
+    if state is not None:
+        check_state_url(state)
+    if format == "postgresql":
+        if state is None:
+            raise ValidationError(
+                "format='postgresql' writes into the checkpoint database: give "
+                "state='postgresql://user@host/database'"
+            )
+        target = check_table(table)
+    elif table is not None:
+        raise ValidationError("table= names the target of format='postgresql' only")
     out = Path(out_dir)
-    store = CheckpointStore(out)
+    # The job's name in a database store: the directory, as every spec holds it.
+    store = open_store(state, out.resolve())
     provider = job_name(connection)
     # Everything is checked before the directory is touched: a refused run
     # must not claim it for a job nobody asked for.
@@ -211,6 +241,9 @@ def plan(
             return []
         raise ValidationError(f"start ({lo.isoformat()}) must be before end ({hi.isoformat()})")
 
+    if format == "postgresql" and state is not None:
+        # Created, or refused if its schema differs, before anything is claimed.
+        PostgresStore(state, job=str(out.resolve())).prepare_table(target)
     out.mkdir(parents=True, exist_ok=True)
     store.claim(provider=provider, format=format, raw=raw, tz=tz_name)
     # Worked out from the rows, then scheduled atomically; another run
@@ -264,6 +297,8 @@ def plan(
             end=e,
             path=path,
             page_size=page_size,
+            state=None if state is None else spec_state_url(state),
+            table=None if format != "postgresql" else str(target),
         )
         for s, e, path in windows
     ]

@@ -41,9 +41,15 @@ __all__ = (
     "parquet_schema",
 )
 
-Format = Literal["ndjson", "csv", "parquet"]
+Format = Literal["ndjson", "csv", "parquet", "postgresql"]
 
-EXTENSIONS: dict[str, str] = {"ndjson": "ndjson", "csv": "csv", "parquet": "parquet"}
+# postgresql windows are rows in a table: the extension only names them in messages and status.
+EXTENSIONS: dict[str, str] = {
+    "ndjson": "ndjson",
+    "csv": "csv",
+    "parquet": "parquet",
+    "postgresql": "pg",
+}
 
 #: CSV and Parquet columns: the fields of CallRecord, in order.
 COLUMNS: tuple[str, ...] = arrow.COLUMNS
@@ -73,7 +79,7 @@ def _pyarrow() -> Any:
 def check_format(format: str, raw: bool) -> Format:
     """Validate ``format``/``raw`` before any I/O (and that pyarrow is there for Parquet)."""
     if format not in EXTENSIONS:
-        raise ValidationError(f"format must be ndjson, csv or parquet; got {format!r}")
+        raise ValidationError(f"format must be ndjson, csv, parquet or postgresql; got {format!r}")
     if raw and format != "ndjson":
         raise ValidationError("raw=True writes the providers' wire records, which needs ndjson")
     if format == "parquet":

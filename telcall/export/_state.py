@@ -1,4 +1,7 @@
-"""Checkpoints: one SQLite file (``<out_dir>/_state.db``) per export directory.
+"""Checkpoints: the store protocol, and one SQLite file (``<out_dir>/_state.db``) per directory.
+
+The PostgreSQL store (``state="postgresql://..."``, :mod:`._pgstate`) keeps
+the same rows in database tables, for workers on many machines.
 
 One ``job`` row (what the directory holds, and the watermark), one
 ``windows`` row per planned window, the live ``claims`` and the last
@@ -45,7 +48,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import msgspec
 
@@ -57,16 +60,25 @@ __all__ = (
     "CheckpointStore",
     "Claim",
     "ClaimLost",
+    "ClaimRow",
+    "FailureRow",
     "JobRow",
     "PlanChanged",
+    "SqliteStore",
     "WindowRow",
+    "advance_watermark",
+    "job_mismatch",
+    "live_claims",
     "new_run_id",
+    "open_store",
+    "process_exists",
 )
 
 STATE_FILE = "_state.db"
 
-#: Seconds a window claim lives without renewal; holders renew every third of it.
-DEFAULT_LEASE = 30.0
+#: Seconds a window claim lives without renewal; holders renew every third of it. A dead
+#: holder on the claimant's own host is taken over at once (its process is gone).
+DEFAULT_LEASE = 120.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS job (
@@ -115,7 +127,7 @@ def new_run_id() -> str:
     return f"{_HOST}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def _process_exists(run_id: str) -> bool:
+def process_exists(run_id: str) -> bool:
     """False only when the run was on this host and its process is gone."""
     parts = run_id.rsplit("-", 2)
     # Windows' os.kill terminates the process whatever the signal: leases only there.
@@ -128,6 +140,37 @@ def _process_exists(run_id: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def live_claims(claims: Iterable[ClaimRow], now: float) -> list[ClaimRow]:
+    """The claims whose lease runs and whose holder may exist (any store's rule)."""
+    return [c for c in claims if c.expires > now and process_exists(c.run_id)]
+
+
+def advance_watermark(old: int, rows: Iterable[tuple[int, int, str]]) -> int:
+    """The end of the run of contiguous done windows from ``old`` (rows by start, ``end > old``).
+
+    A row may straddle the old watermark: a partial last window replaced by a
+    whole one when a later run went further.
+    """
+    mark = old
+    for w_start, w_end, status in rows:
+        if w_start > mark or status != "done":
+            break
+        mark = w_end
+    return mark
+
+
+def job_mismatch(where: str, job: JobRow, asked: JobRow) -> ValidationError | None:
+    """The error for a run that asks for another job than the one ``where`` holds."""
+    if asked == job:
+        return None
+    return ValidationError(
+        f"{where} already holds an export of provider={job.provider} "
+        f"format={job.format} raw={job.raw} tz={job.tz}; this run asks for "
+        f"provider={asked.provider} format={asked.format} raw={asked.raw} tz={asked.tz} "
+        "(use another directory)"
+    )
 
 
 class JobRow(msgspec.Struct, frozen=True):
@@ -229,11 +272,123 @@ _ADVICE = (
 )  # fmt: skip
 
 
-class CheckpointStore:
+class CheckpointStore(Protocol):
+    """What the export job needs of a checkpoint store (SQLite, PostgreSQL).
+
+    Every method is one atomic transaction, safe against other processes
+    (and, for a database, other machines) using the same store. The methods
+    block: the job calls them through ``anyio.to_thread``.
+    """
+
+    #: What to name the store in messages (a directory, or a redacted URL and job).
+    where: str
+
+    def exists(self) -> bool:
+        """Whether the store holds this job yet (reading never creates it)."""
+        ...
+
+    def close(self) -> None:
+        """Let go of connections; the store is not used after."""
+        ...
+
+    def job(self) -> JobRow | None:
+        """The job row, if the store has one."""
+        ...
+
+    def claim(self, *, provider: str, format: str, raw: bool, tz: str) -> JobRow:
+        """Record what this job holds, or check that a new run asks for the same."""
+        ...
+
+    def check_job(self, job: JobRow, *, provider: str, format: str, raw: bool, tz: str) -> None:
+        """Refuse a run that asks for another job than the one the store holds."""
+        ...
+
+    def windows(self) -> list[WindowRow]:
+        """Every window row, by start time."""
+        ...
+
+    def window(self, start: int) -> WindowRow | None:
+        """The row of the window starting at ``start``."""
+        ...
+
+    def claims(self) -> list[ClaimRow]:
+        """The live claims, by start time."""
+        ...
+
+    def live_runs(self) -> set[str]:
+        """Run ids holding a live claim: their temp files are not to be touched."""
+        ...
+
+    def failures(self) -> list[FailureRow]:
+        """The windows whose last run failed and that no run committed since."""
+        ...
+
+    def schedule(
+        self,
+        planned: Iterable[tuple[int, int, str]],
+        *,
+        redo: Iterable[int],
+        drop: Iterable[int],
+        run_id: str | None = None,
+    ) -> None:
+        """Add pending rows, mark ``redo`` pending, delete ``drop`` (see :class:`SqliteStore`)."""
+        ...
+
+    def claim_window(
+        self, *, start: int, end: int, run_id: str, lease: float = DEFAULT_LEASE
+    ) -> Claim:
+        """Claim ``[start, end)`` for ``run_id`` before reading it."""
+        ...
+
+    def renew(self, *, start: int, run_id: str, lease: float = DEFAULT_LEASE) -> None:
+        """Extend this run's claim; raise :class:`ClaimLost` if another run took it over."""
+        ...
+
+    def release(self, *, start: int, run_id: str) -> None:
+        """Drop this run's claim (the window failed or was cancelled)."""
+        ...
+
+    def fail(self, *, start: int, end: int, run_id: str, error: str) -> None:
+        """Record a window's failure and drop the claim."""
+        ...
+
+    def commit(
+        self,
+        *,
+        start: int,
+        end: int,
+        path: str,
+        records: int,
+        sha256: str,
+        size: int,
+        rejected: int = 0,
+        run_id: str | None = None,
+    ) -> int | None:
+        """Mark a window done and advance the watermark; return it."""
+        ...
+
+
+def open_store(state: str | None, out_dir: str | os.PathLike[str]) -> CheckpointStore:
+    """The store ``state`` names: ``None`` is ``<out_dir>/_state.db``; else a PostgreSQL URL.
+
+    With PostgreSQL, ``out_dir`` (as the spec holds it) names the job in the database.
+    """
+    if state is None:
+        return SqliteStore(out_dir)
+    from ._pgstate import PostgresStore, check_state_url
+
+    return PostgresStore(check_state_url(state), job=str(out_dir))
+
+
+class SqliteStore:
     """The checkpoint file of one export directory; each method is one short transaction."""
 
     def __init__(self, out_dir: str | os.PathLike[str]) -> None:
         self.path = Path(out_dir) / STATE_FILE
+        self.where = str(self.path.parent)
+
+    def close(self) -> None:
+        """Nothing to close: each operation opens and closes its own connection."""
 
     def exists(self) -> bool:
         """Whether the directory has a checkpoint file yet (reading never creates one)."""
@@ -302,13 +457,9 @@ class CheckpointStore:
 
     def check_job(self, job: JobRow, *, provider: str, format: str, raw: bool, tz: str) -> None:
         """Refuse a run that asks for another job than the one the directory holds."""
-        asked = JobRow(provider, format, raw, tz, job.watermark)
-        if asked != job:
-            raise ValidationError(
-                f"{self.path.parent} already holds an export of provider={job.provider} "
-                f"format={job.format} raw={job.raw} tz={job.tz}; this run asks for "
-                f"provider={provider} format={format} raw={raw} tz={tz} (use another directory)"
-            )
+        error = job_mismatch(self.where, job, JobRow(provider, format, raw, tz, job.watermark))
+        if error is not None:
+            raise error
 
     def windows(self) -> list[WindowRow]:
         """Every window row, by start time."""
@@ -329,7 +480,7 @@ class CheckpointStore:
     @staticmethod
     def _live(db: sqlite3.Connection, now: float) -> list[ClaimRow]:
         rows = [ClaimRow(*r) for r in db.execute("SELECT start, end, run_id, expires FROM claims")]
-        return [c for c in rows if c.expires > now and _process_exists(c.run_id)]
+        return live_claims(rows, now)
 
     def claims(self) -> list[ClaimRow]:
         """The live claims, by start time."""
@@ -383,7 +534,7 @@ class CheckpointStore:
                         and claim.start < row[1]
                     ):
                         raise CheckpointError(
-                            f"run {claim.run_id} is exporting {row[2]} in {self.path.parent} "
+                            f"run {claim.run_id} is exporting {row[2]} in {self.where} "
                             "with another window size; wait for it to finish, or use its "
                             "window size"
                         )
@@ -435,7 +586,7 @@ class CheckpointStore:
         if not updated:
             raise ClaimLost(
                 f"the claim of run {run_id} on the window starting at {start} in "
-                f"{self.path.parent} expired and another run took it over"
+                f"{self.where} expired and another run took it over"
             )
 
     def release(self, *, start: int, run_id: str) -> None:
@@ -482,7 +633,7 @@ class CheckpointStore:
                 ).rowcount
                 if not held:
                     raise ClaimLost(
-                        f"run {run_id} lost its claim on {path} in {self.path.parent} before "
+                        f"run {run_id} lost its claim on {path} in {self.where} before "
                         "committing it; the run that took it over commits it"
                     )
             db.execute(
@@ -500,14 +651,11 @@ class CheckpointStore:
             if old is None:
                 first = db.execute("SELECT min(start) FROM windows").fetchone()
                 old = first[0]
-            mark = old
-            # A row may straddle the old watermark: a partial last window
-            # replaced by a whole one when a later run went further.
-            for w_start, w_end, status in db.execute(
-                "SELECT start, end, status FROM windows WHERE end > ? ORDER BY start", (old,)
-            ):
-                if w_start > mark or status != "done":
-                    break
-                mark = w_end
+            mark = advance_watermark(
+                old,
+                db.execute(
+                    "SELECT start, end, status FROM windows WHERE end > ? ORDER BY start", (old,)
+                ),
+            )
             db.execute("UPDATE job SET watermark = ?, updated_at = ?", (mark, _now()))
         return mark

@@ -15,7 +15,7 @@ import pytest
 
 from telcall.cli._common import PROVIDERS
 from telcall.export import STATE_FILE, ExportSummary
-from telcall.export._state import CheckpointStore
+from telcall.export._state import SqliteStore
 from telcall.simulator import Faults
 
 from .conftest import CLI, clean_env, run_cli, sim_env
@@ -128,7 +128,7 @@ async def test_resume_after_an_interrupted_run(tel4vn_simulator_factory, tmp_pat
         *CLI, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env=sim_env(sim),
     )  # fmt: skip
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     for _ in range(300):
         await asyncio.sleep(0.1)
         if (tmp_path / STATE_FILE).exists() and any(
@@ -309,7 +309,7 @@ async def test_status_shows_done_claimed_failed(tel4vn_simulator, tmp_path):
     result = await run_cli("export", "cdrs", "--since", "2026-11-01", "--until", "2026-11-02",
                            "--out", str(tmp_path), "--window", "6h", env=env)  # fmt: skip
     assert result.code == 0, result.err
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     rows = store.windows()
     store.schedule([(rows[-1].end, rows[-1].end + 3600, "date=2026-11-02/part-x.ndjson"),
                     (rows[-1].end + 3600, rows[-1].end + 7200, "date=2026-11-02/part-y.ndjson")],
@@ -394,7 +394,7 @@ async def test_sigterm_stops_cleanly_then_resumes(tel4vn_simulator_factory, tmp_
         *CLI, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env=sim_env(sim),
     )  # fmt: skip
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     for _ in range(300):
         await asyncio.sleep(0.1)
         if (tmp_path / STATE_FILE).exists() and any(
@@ -432,3 +432,39 @@ async def test_damaged_state_file_one_line(tel4vn_simulator, tmp_path):
         "database; it is damaged: move it aside and run the export again (the windows are then "
         "exported afresh)"
     ]
+
+
+async def test_export_into_postgresql_with_the_password_from_the_environment(
+    tel4vn_simulator, tmp_path, postgres_server
+):
+    """--format postgresql --state URL (password in PGPASSWORD): every CDR once; status reads it."""
+    import asyncpg
+
+    url = postgres_server.create_database()
+    no_password = url.replace(f":{postgres_server.password}@", "@")
+    env = {**sim_env(tel4vn_simulator), "PGPASSWORD": postgres_server.password}
+    out = tmp_path / "rejects"
+    result = await run_cli(
+        "export", "cdrs", *WEEK, "--out", str(out), "--format", "postgresql",
+        "--state", no_password, "--table", "crm.calls", "--json", env=env,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert summary_of(result.out).records == 1000
+    connection = await asyncpg.connect(url)
+    try:
+        ids = [r[0] for r in await connection.fetch("SELECT id FROM crm.calls")]
+    finally:
+        await connection.close()
+    assert len(ids) == len(set(ids)) == 1000
+    assert set(ids) == set(tel4vn_simulator.cdr_ids())
+    status = await run_cli("export", "status", str(out), "--state", no_password, "--json", env=env)
+    assert status.code == 0, status.err
+    assert msgspec.json.decode(status.out)["done"] == 7
+    wrong = await run_cli(
+        "export", "cdrs", *WEEK, "--out", str(out), "--format", "postgresql",
+        "--state", url.replace(postgres_server.password, "Not-The-Password-1x"),
+        env=sim_env(tel4vn_simulator),
+    )  # fmt: skip
+    assert wrong.code != 0
+    assert "Not-The-Password-1x" not in wrong.err + wrong.out
+    assert "password authentication failed" in wrong.err

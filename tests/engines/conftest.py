@@ -31,12 +31,12 @@ def readme_recipe(name: str) -> str:
     return textwrap.dedent(match.group(1)) + "\n"
 
 
-RECIPE_MODULES = {"celery": "cdr_tasks", "dask": "dask_export"}
+RECIPE_MODULES = {"celery": "cdr_tasks", "dask": "dask_export", "postgresql": "pg_export"}
 
 
 @pytest.fixture(scope="module")
 def recipe_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A directory on sys.path holding the README's recipes, as cdr_tasks.py and dask_export.py."""
+    """A directory on sys.path holding the README's recipes (cdr_tasks.py, dask_export.py, ...)."""
     where = tmp_path_factory.mktemp("recipes")
     for recipe, module in RECIPE_MODULES.items():
         (where / f"{module}.py").write_text(readme_recipe(recipe), encoding="utf-8")

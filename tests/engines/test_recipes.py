@@ -46,3 +46,36 @@ def test_dask_recipe_maps_every_window_once_impurely(
     assert [spec.start.day for spec in specs] == [1, 2, 3]
     assert options == {"pure": False, "retries": 2}
     assert total == 30
+
+
+@pytest.mark.slow
+def test_postgresql_recipe_exports_every_cdr_once_into_the_table(
+    recipe: Callable[[str], ModuleType],
+    simulators: Callable[..., Any],
+    postgres_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The PostgreSQL recipe as written: 4 spawned workers, every CDR once in crm.calls."""
+    import asyncio
+
+    import asyncpg
+
+    sim = simulators(cdrs=3000, seed=5)
+    url = postgres_server.create_database()
+    monkeypatch.setenv("TELCALL_TEL4VN_BASE_URL", sim.base_url)
+    monkeypatch.setenv("TELCALL_TEL4VN_API_KEY", sim.api_key)
+    monkeypatch.setenv("TELCALL_EXPORT_STATE", url)
+    monkeypatch.setenv("PGPASSWORD", postgres_server.password)
+    total = recipe("postgresql").export("2026-11-01", "2026-11-08", str(tmp_path / "job"))
+
+    async def ids() -> list[str]:
+        connection = await asyncpg.connect(url)
+        try:
+            return [r[0] for r in await connection.fetch("SELECT id FROM crm.calls")]
+        finally:
+            await connection.close()
+
+    got = asyncio.run(ids())
+    assert total == len(got) == len(set(got))
+    assert set(got) == set(sim.cdr_ids())

@@ -1,6 +1,7 @@
 """Run one export in a subprocess (killed by the tests): ``python export_runner.py URL OUT [...]``.
 
-Optional: ``--since``, ``--until``, ``--window`` (hours). The summary goes to
+Optional: ``--since``, ``--until``, ``--window`` (hours), ``--state`` (a checkpoint
+database URL), ``--format`` and ``--table`` (``--format postgresql``). The summary goes to
 stdout as JSON (exit 0); an :class:`~telcall.export.ExportError` prints
 ``{"error": ..., "summary": ...}`` and exits 1; a plan refused because a live run holds
 the range with another window size (:class:`~telcall.errors.CheckpointError`) prints
@@ -33,6 +34,9 @@ async def main(args: argparse.Namespace) -> int:
                 window=timedelta(hours=args.window),
                 concurrency=4,
                 page_size=500,
+                format=args.format,
+                state=args.state,
+                table=args.table,
             )
         except errors.CheckpointError as exc:
             refused = {"error": str(exc), "refused": True}
@@ -53,4 +57,7 @@ if __name__ == "__main__":
     parser.add_argument("--since", default="2026-11-01")
     parser.add_argument("--until", default="2026-11-08")
     parser.add_argument("--window", type=int, default=6)
+    parser.add_argument("--state", default=None)
+    parser.add_argument("--format", default="ndjson")
+    parser.add_argument("--table", default=None)
     sys.exit(asyncio.run(main(parser.parse_args())))

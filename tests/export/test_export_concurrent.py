@@ -18,7 +18,7 @@ import pytest
 
 from telcall import AsyncTel4vnClient
 from telcall.export import WindowSuperseded, arun_window, plan
-from telcall.export._state import CheckpointStore, new_run_id
+from telcall.export._state import SqliteStore, new_run_id
 from telcall.simulator import Faults, Tel4vnSimulator
 
 RUNNER = Path(__file__).with_name("export_runner.py")
@@ -28,7 +28,7 @@ def assert_consistent(out: Path, ids: list[str], expected: set[str]) -> None:
     """Exactly once, every part file has a row, and no two rows overlap."""
     assert len(ids) == len(set(ids)), "duplicates in the export"
     assert set(ids) == expected
-    rows = CheckpointStore(out).windows()
+    rows = SqliteStore(out).windows()
     assert sorted(p.relative_to(out).as_posix() for p in out.glob("date=*/part-*")) == sorted(
         row.path for row in rows if row.status == "done"
     )
@@ -57,7 +57,7 @@ async def test_plans_with_different_grids_never_both_commit(
 
 def test_claims_by_time_range(tmp_path: Path) -> None:
     """A live claim blocks overlapping windows of any grid; a stale plan is told so."""
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     store.claim(provider="tel4vn", format="ndjson", raw=False, tz="UTC")
     store.schedule([(0, 10, "a"), (10, 20, "b")], redo=[], drop=[])
     first, second = new_run_id(), new_run_id()
@@ -74,7 +74,7 @@ def test_claims_by_time_range(tmp_path: Path) -> None:
 
 def test_expired_or_dead_claims_are_taken_over(tmp_path: Path) -> None:
     """A claim past its lease, or of a process gone from this host, is taken over at once."""
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     store.claim(provider="tel4vn", format="ndjson", raw=False, tz="UTC")
     store.schedule([(0, 10, "a"), (10, 20, "b")], redo=[], drop=[])
     store.claim_window(start=0, end=10, run_id=new_run_id(), lease=0.2)
@@ -92,7 +92,7 @@ def test_commit_needs_the_claim(tmp_path: Path) -> None:
     """A run whose claim was taken over cannot commit the window."""
     from telcall.export._state import ClaimLost
 
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     store.claim(provider="tel4vn", format="ndjson", raw=False, tz="UTC")
     store.schedule([(0, 10, "a")], redo=[], drop=[])
     loser = new_run_id()
@@ -108,7 +108,7 @@ def test_commit_needs_the_claim(tmp_path: Path) -> None:
 async def test_plan_keeps_live_runs_temp_files(client: AsyncTel4vnClient, tmp_path: Path) -> None:
     """Planning removes the temp files of dead runs only, never those of a live claim."""
     specs = plan(client, "2026-11-01", "2026-11-02", tmp_path, window=timedelta(hours=6))
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     live = new_run_id()
     first = specs[0]
     store.claim_window(start=int(first.start.timestamp()), end=int(first.end.timestamp()),
@@ -132,7 +132,7 @@ async def test_replan_refuses_to_drop_a_live_runs_window(
     from telcall.errors import CheckpointError
 
     specs = plan(client, "2026-11-01", "2026-11-02", tmp_path, window=timedelta(hours=12))
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     spec = specs[0]
     store.claim_window(start=int(spec.start.timestamp()), end=int(spec.end.timestamp()),
                        run_id=new_run_id())  # fmt: skip
@@ -216,7 +216,7 @@ def test_two_processes_different_grids_then_rerun(
 def assert_consistent_partial(out: Path, ids: list[str]) -> None:
     """No duplicates, no overlapping rows, no file without a row (some windows may be missing)."""
     assert len(ids) == len(set(ids)), "duplicates in the export"
-    rows = CheckpointStore(out).windows()
+    rows = SqliteStore(out).windows()
     done = {row.path for row in rows if row.status == "done"}
     assert {p.relative_to(out).as_posix() for p in out.glob("date=*/part-*")} <= {
         row.path for row in rows

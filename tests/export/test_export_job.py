@@ -25,7 +25,7 @@ from telcall.export import (
     plan,
     run_window,
 )
-from telcall.export._state import CheckpointStore
+from telcall.export._state import SqliteStore
 from telcall.simulator import Faults, Tel4vnSimulator
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -180,7 +180,7 @@ async def test_failing_windows_raise_export_error(tmp_path: Path) -> None:
         with pytest.raises(ExportError) as info:
             await export_cdrs(c, START, "2026-11-02", tmp_path, window_retries=0)
     assert info.value.summary.windows_failed == 1
-    assert {"pending"} == {row.status for row in CheckpointStore(tmp_path).windows()}
+    assert {"pending"} == {row.status for row in SqliteStore(tmp_path).windows()}
 
 
 async def test_arun_window_uses_env_credentials(
@@ -281,7 +281,7 @@ async def test_odd_records_go_to_rejects(
     exported = ids_of(tmp_path)
     assert kept[0] in exported
     assert len(exported) + 5 == len(list(sim.cdr_ids()))
-    status = CheckpointStore(tmp_path).windows()
+    status = SqliteStore(tmp_path).windows()
     assert sum(row.rejected for row in status) == 5
 
 
@@ -322,10 +322,10 @@ async def test_broken_store_stops_the_job(
     """A checkpoint store that cannot commit fails every window alike: its error stops the job."""
     from telcall.errors import CheckpointError
 
-    def full(self: CheckpointStore, **_: Any) -> None:
+    def full(self: SqliteStore, **_: Any) -> None:
         raise CheckpointError(f"checkpoint file {self.path}: database or disk is full")
 
-    monkeypatch.setattr(CheckpointStore, "commit", full)
+    monkeypatch.setattr(SqliteStore, "commit", full)
     with pytest.raises(CheckpointError, match="disk is full"):
         await export_cdrs(client, START, END, tmp_path, window=timedelta(hours=6))
     assert not list_temp_files(tmp_path)

@@ -14,7 +14,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from telcall.export._state import CheckpointStore
+from telcall.export._state import SqliteStore
 
 RUNNER = Path(__file__).with_name("export_runner.py")
 
@@ -58,7 +58,7 @@ def test_sigkill_then_resume_is_exactly_once(
         victims += [start_export(sim.base_url, sim.api_key, out, pipe=False)
                     for _ in range(processes - 1)]  # fmt: skip
         # Then kill among the commits (over ~1-3 s here; longer on a loaded machine).
-        while not any(row.status == "done" for row in CheckpointStore(out).windows()):
+        while not any(row.status == "done" for row in SqliteStore(out).windows()):
             assert time.monotonic() < deadline, "no window was ever committed"
             time.sleep(0.02)
         time.sleep(rng.uniform(0.0, 0.8))
@@ -66,7 +66,7 @@ def test_sigkill_then_resume_is_exactly_once(
             victim.send_signal(signal.SIGKILL)
         for victim in victims:
             victim.wait(timeout=30)
-        done_before = sum(row.status == "done" for row in CheckpointStore(out).windows())
+        done_before = sum(row.status == "done" for row in SqliteStore(out).windows())
         killed_mid_job += 0 < done_before < 28
         resumed = [start_export(sim.base_url, sim.api_key, out, pipe=True)
                    for _ in range(processes)]  # fmt: skip
@@ -85,7 +85,7 @@ def test_sigkill_then_resume_is_exactly_once(
                 summary["windows_done"] + summary["windows_skipped"] + summary["windows_busy"] == 28
             )
         assert not list(out.glob("date=*/.*.tmp"))
-        rows = CheckpointStore(out).windows()
+        rows = SqliteStore(out).windows()
         assert {"done"} == {row.status for row in rows}
         assert sorted(p.relative_to(out).as_posix() for p in out.glob("date=*/part-*")) == sorted(
             row.path for row in rows

@@ -14,7 +14,7 @@ import pytest
 from telcall import AsyncTel4vnClient
 from telcall.errors import ValidationError
 from telcall.export import STATE_FILE, plan
-from telcall.export._state import CheckpointStore
+from telcall.export._state import SqliteStore
 from telcall.export._windows import align_down, check_window, cut, relative_path, to_instant
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -143,7 +143,7 @@ def test_plan_specs(offline_client: AsyncTel4vnClient, tmp_path: Path) -> None:
         "tz": specs[0].connection.tz,
     }.items()
     assert (tmp_path / STATE_FILE).exists()
-    assert len(CheckpointStore(tmp_path).windows()) == 5
+    assert len(SqliteStore(tmp_path).windows()) == 5
 
 
 def test_plan_requires_start(offline_client: AsyncTel4vnClient, tmp_path: Path) -> None:
@@ -184,7 +184,7 @@ def test_plan_since_last_steps_back_by_lookback(
     offline_client: AsyncTel4vnClient, tmp_path: Path
 ) -> None:
     """since='last' starts at the grid boundary before watermark minus lookback."""
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     specs = plan(offline_client, "2026-11-01", "2026-11-02", tmp_path, window=timedelta(hours=6))
     for spec in specs:
         store.commit(
@@ -215,7 +215,7 @@ def test_plan_replaces_differently_cut_windows(
     offline_client: AsyncTel4vnClient, tmp_path: Path
 ) -> None:
     """A run with another window length widens to whole old windows and removes their files."""
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     (spec,) = plan(offline_client, "2026-11-01", "2026-11-02", tmp_path)
     file = tmp_path / spec.path
     file.parent.mkdir(parents=True)

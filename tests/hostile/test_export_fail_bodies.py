@@ -24,7 +24,7 @@ from telcall import (
     errors,
 )
 from telcall.export import export_cdrs
-from telcall.export._state import CheckpointStore
+from telcall.export._state import SqliteStore
 from telcall.simulator import (
     VN,
     AICallCenterSimulator,
@@ -110,7 +110,7 @@ async def test_fail_bodies_commit_nothing(provider: str, reply: Reply, tmp_path:
     """Fail bodies commit no window and leave the watermark; a healthy rerun is exactly-once."""
     setup = SETUPS[provider]
     first = await export(setup, tmp_path, since=False)
-    store = CheckpointStore(tmp_path)
+    store = SqliteStore(tmp_path)
     done_before = {row.start for row in store.windows() if row.status == "done"}
     files_before = snapshot(tmp_path)
     job = store.job()
