@@ -47,6 +47,7 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNC_DIR = ROOT / "telcall" / "_sync"
@@ -200,7 +201,7 @@ def class_sources(cls: type) -> list[ClassSource]:
     """``cls`` and its bases with Python source, nearest first."""
     found = []
     for klass in inspect.getmro(cls):
-        if klass is object or klass.__module__ == "builtins":
+        if klass is object or klass is Generic or klass.__module__ == "builtins":
             continue
         module = source_module(klass.__module__)
         found.append(ClassSource(klass, module, module.classdef(klass.__name__)))

@@ -300,7 +300,11 @@ class AsyncBaseClient:
         return view
 
     async def _new_token(self) -> tuple[str, float | None]:
-        token, lifetime = await self._fetch_token()
+        reset = _fetching_token.set(True)
+        try:
+            token, lifetime = await self._fetch_token()
+        finally:
+            _fetching_token.reset(reset)
         # Known from its birth, so no error or log line can carry it.
         self._transport.redactor.add(token)
         meters = otel.instruments()
@@ -597,6 +601,8 @@ class AsyncBaseClient:
                     during = f" during {exc.method} {exc.url}"
                     raise self._deadline_error(deadline, method, path, params, during) from exc
                 query, body = self._authorize(token, headers, query, body)
+            # A call's own extras reach its requests, not a token fetch it happens to cause.
+            op = None if _fetching_token.get() else current_operation()
             response = await self._transport.send(
                 method,
                 path,
@@ -607,6 +613,7 @@ class AsyncBaseClient:
                 idempotent=idempotent,
                 deadline=deadline,
                 observer=observer,
+                extras=None if op is None else op.extras,
             )
             record_response(response, self._transport.redactor)
             if 300 <= response.status < 400:
@@ -646,6 +653,9 @@ class AsyncBaseClient:
 
 
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+#: Whether this task is fetching a token for the call in progress (that call's extras stay out).
+_fetching_token: ContextVar[bool] = ContextVar("telcall_fetching_token", default=False)
 
 #: The deadline of the call in progress in this task (a token fetch inside it shares it).
 _call_deadline: ContextVar[Deadline | None] = ContextVar("telcall_call_deadline", default=None)

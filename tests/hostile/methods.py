@@ -40,7 +40,8 @@ Arguments = Callable[[Context], dict[str, Any]]
 
 
 def _fixed(**kwargs: Any) -> Arguments:
-    return lambda _sim: kwargs
+    # A fresh dict per call: a test that replaces one argument must not change the next test's.
+    return lambda _sim: dict(kwargs)
 
 
 #: Arguments that cannot be derived from annotations (valid phones, customers, ranges, ...),

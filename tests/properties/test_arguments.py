@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures
 import inspect
 import re
+import typing
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -23,6 +24,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from telcall import errors
+from telcall._core.options import EXTRA_NAMES
+from telcall._core.validation import unpacked_keywords
 from telcall.simulator import serve_in_thread
 
 from ..hostile.conftest import PROVIDERS, WATCHDOG, sync_endpoints
@@ -93,12 +96,18 @@ def call(endpoint: Endpoint, client: Any, kwargs: dict[str, Any]) -> Any:
 
 
 def parameters(endpoint: Endpoint) -> list[str]:
-    """The names a caller can pass to ``endpoint``."""
-    return [
-        p.name
-        for p in inspect.signature(endpoint.function).parameters.values()
-        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    ]
+    """The names a caller can pass to ``endpoint``: ``**filters: Unpack[TypedDict]`` keys too.
+
+    The per-call ``extra_*`` escape hatch is left out: it sends what it is given, by design.
+    """
+    names = []
+    hints = typing.get_type_hints(endpoint.function)
+    for p in inspect.signature(endpoint.function).parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            names += [k for k in unpacked_keywords(hints[p.name]) or () if k not in EXTRA_NAMES]
+        elif p.name != "self" and p.kind is not p.VAR_POSITIONAL:
+            names.append(p.name)
+    return names
 
 
 def sent(sim: Any, tag: str) -> list[Any]:
