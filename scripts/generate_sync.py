@@ -361,6 +361,10 @@ class Signature:
             params.append("*")
         for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             if arg.arg in exclude:
+                if args.kwarg is not None and kw_default is not None:
+                    # Passed as its default, so ``**kwargs`` cannot smuggle it in (TypeError).
+                    default = imports.expr(module, kw_default, annotation=False)
+                    call.append(f"{arg.arg}={default}")
                 continue
             params.append(self._param(module, arg, kw_default, imports))
             call.append(f"{arg.arg}={arg.arg}")

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import tzinfo
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Literal, Self, Unpack
 
-from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
+from telcall._core.client import ClientSettings
 from telcall._core.hooks import Hooks
 from telcall._core.options import RequestExtras
 from telcall._core.pagination import Page
 from telcall._core.raw import RawResponse
-from telcall._core.records import DEFAULT_TZ
-from telcall._core.settings import SslSetting
-from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
+from telcall._core.transport import Timeout
 from telcall._sync._bridge import ClientHandle, SyncIterator
 from telcall.tel4vn.client import AsyncTel4vnClient
 from telcall.tel4vn.models import (
@@ -82,18 +79,8 @@ class Tel4vnClient:
         base_url: str | None = None,
         api_key: str | None = None,
         token: str | None = None,
-        timeout: Timeout | None = None,
-        max_retries: int = 2,
-        deadline: float | None = None,
-        tz: str | tzinfo = DEFAULT_TZ,
-        pool_limit: int = 100,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
-        hooks: Hooks | None = None,
-        proxy: str | None = None,
-        ssl: SslSetting = True,
-        trust_env: bool = True,
         cdr_mapping: CdrMapping = "auto",
+        **settings: Unpack[ClientSettings],
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
         self._client: ClientHandle[AsyncTel4vnClient] = ClientHandle(
@@ -101,18 +88,9 @@ class Tel4vnClient:
                 base_url=base_url,
                 api_key=api_key,
                 token=token,
-                timeout=timeout,
-                max_retries=max_retries,
-                deadline=deadline,
-                tz=tz,
-                pool_limit=pool_limit,
-                max_response_bytes=max_response_bytes,
-                token_cooldown=token_cooldown,
-                hooks=hooks,
-                proxy=proxy,
-                ssl=ssl,
-                trust_env=trust_env,
+                session=None,
                 cdr_mapping=cdr_mapping,
+                **settings,
             )
         )
 
