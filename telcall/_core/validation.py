@@ -219,10 +219,12 @@ class _ArgumentChecker:
             missing = ", ".join(repr(n) for n in sorted(self._required - kwargs.keys()))
             raise TypeError(f"{self._where} missing required keyword argument(s): {missing}")
         for name, value in kwargs.items():
-            if keywords is not None and name not in keywords:
-                raise TypeError(f"{self._where} got an unexpected keyword argument {name!r}")
             entry = predicates.get(name)
-            if entry is not None and not entry[0](value):
+            if entry is None:
+                # Only a name without a predicate can be one the signature does not take.
+                if keywords is not None and name not in keywords:
+                    raise TypeError(f"{self._where} got an unexpected keyword argument {name!r}")
+            elif not entry[0](value):
                 self._fail(name, value, entry[1])
 
     def _fail(self, name: str, value: Any, hint: Any) -> NoReturn:

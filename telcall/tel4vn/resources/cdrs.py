@@ -69,6 +69,12 @@ class CdrFilters(RequestExtras, total=False):
     end_date_ended: DateLike | None
 
 
+#: Every filter unset: what ``GET /v2/cdr`` gets for a filter left out.
+_NO_FILTERS: dict[str, Any] = dict.fromkeys(
+    name for name in CdrFilters.__annotations__ if name not in RequestExtras.__annotations__
+)
+
+
 class CdrDecoder:
     """Decodes CDR pages in one mapping, or detects it (``auto``).
 
@@ -154,33 +160,27 @@ class AsyncCdrs(AsyncResource["AsyncTel4vnClient"]):
         self._decoder = CdrDecoder(client.cdr_mapping)
 
     def _filters(self, filters: CdrFilters) -> dict[str, Any]:
+        given: dict[str, Any] = {**_NO_FILTERS, **filters}
         tz = self._client.tz
-        start = format_date(filters.get("start_date"), "start_date", tz)
-        end = format_date(filters.get("end_date"), "end_date", tz)
+        start = format_date(given["start_date"], "start_date", tz)
+        end = format_date(given["end_date"], "end_date", tz)
         check_range(start, end, ("start_date", "end_date"))
-        start_ended = format_date(filters.get("start_date_ended"), "start_date_ended", tz)
-        end_ended = format_date(filters.get("end_date_ended"), "end_date_ended", tz)
+        start_ended = format_date(given["start_date_ended"], "start_date_ended", tz)
+        end_ended = format_date(given["end_date_ended"], "end_date_ended", tz)
         check_range(start_ended, end_ended, ("start_date_ended", "end_date_ended"))
-        for name, value in (
-            ("duration", filters.get("duration")),
-            ("min_duration", filters.get("min_duration")),
-        ):
+        for name in ("duration", "min_duration"):
+            value = given[name]
             if value is not None and value < 0:
                 raise ValidationError(f"{name} must be >= 0, got {value}")
-        return {
-            "start_date": start,
-            "end_date": end,
-            "duration": filters.get("duration"),
-            "min_duration": filters.get("min_duration"),
-            "extension": filters.get("extension"),
-            "phone": filters.get("phone"),
-            "direction": cdr_direction(filters.get("direction")),
-            "status": cdr_status(filters.get("status"), self._client.cdr_mapping),
-            "hotline": filters.get("hotline"),
-            "campaign_uuid": filters.get("campaign_uuid"),
-            "start_date_ended": start_ended,
-            "end_date_ended": end_ended,
-        }
+        given.update(
+            start_date=start,
+            end_date=end,
+            start_date_ended=start_ended,
+            end_date_ended=end_ended,
+            direction=cdr_direction(given["direction"]),
+            status=cdr_status(given["status"], self._client.cdr_mapping),
+        )
+        return given
 
     async def _fetch(self, params: dict[str, Any], timeout: Timeout | None) -> Page[AnyCdr]:
         # A scroll continuation moves the server's cursor: repeating one whose
