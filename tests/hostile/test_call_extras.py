@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -17,7 +16,6 @@ import msgspec
 import pytest
 
 from telcall import errors
-from telcall.simulator import serve_in_thread
 
 from .conftest import PROVIDERS, WATCHDOG, Hostile, async_endpoints, sync_endpoints
 from .methods import Endpoint, arguments
@@ -86,33 +84,12 @@ async def test_async_method_sends_its_extras(hostile_factory: Any, endpoint: End
             assert_probed(hostile.served(), tag)
 
 
-@pytest.fixture(scope="module")
-def sync_clients() -> Iterator[dict[str, tuple[Any, Any]]]:
-    """One running simulator and one warmed-up sync client per provider."""
-    started: dict[str, tuple[Any, Any]] = {}
-    contexts = []
-    try:
-        for name, provider in PROVIDERS.items():
-            context = serve_in_thread(provider.simulator())
-            sim = context.__enter__()
-            contexts.append(context)
-            client = provider.sync_client(**provider.client_kwargs(sim))
-            provider.warm_up(client)
-            started[name] = (sim, client)
-        yield started
-    finally:
-        for _, client in started.values():
-            client.close()
-        for context in reversed(contexts):
-            context.__exit__(None, None, None)
-
-
 @pytest.mark.parametrize("endpoint", [pytest.param(e, id=e.key) for e in sync_endpoints()])
 def test_sync_method_sends_its_extras(
-    sync_clients: dict[str, tuple[Any, Any]], endpoint: Endpoint
+    sync_servers: dict[str, tuple[Any, Any]], endpoint: Endpoint
 ) -> None:
     """The generated sync methods forward the call's extras."""
-    sim, client = sync_clients[endpoint.provider]
+    sim, client = sync_servers[endpoint.provider]
     tag = uuid.uuid4().hex
     worker = concurrent.futures.ThreadPoolExecutor(1)
     try:
