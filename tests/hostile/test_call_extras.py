@@ -182,3 +182,12 @@ async def test_secret_in_call_extras_is_redacted(hostile_factory: Any) -> None:
     assert secret not in str(caught.value)
     assert secret not in repr(caught.value)
     assert secret not in caught.value.url
+
+
+async def test_raw_twin_forwards_the_call_extras(hostile_factory: Any) -> None:
+    """``with_raw_response`` takes the same extras and sends them."""
+    with anyio.fail_after(WATCHDOG):
+        async with hostile_factory("tel4vn") as h:
+            raw = await h.client.with_raw_response.cdrs.list(limit=1, **probe("raw"))
+            assert raw.status == 200
+            assert_probed(h.served(), "raw")
