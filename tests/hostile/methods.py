@@ -40,8 +40,7 @@ Arguments = Callable[[Context], dict[str, Any]]
 
 
 def _fixed(**kwargs: Any) -> Arguments:
-    # A fresh dict per call: a test that replaces one argument must not change the next test's.
-    return lambda _sim: dict(kwargs)
+    return lambda _sim: kwargs
 
 
 #: Arguments that cannot be derived from annotations (valid phones, customers, ranges, ...),
