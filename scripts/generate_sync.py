@@ -48,7 +48,7 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic
 
 if TYPE_CHECKING:
     from telcall.providers import ProviderSpec
@@ -243,7 +243,7 @@ def class_sources(cls: type) -> list[ClassSource]:
     """``cls`` and its bases with Python source, nearest first."""
     found = []
     for klass in inspect.getmro(cls):
-        if klass is object or klass.__module__ == "builtins":
+        if klass is object or klass is Generic or klass.__module__ == "builtins":
             continue
         module = source_module(klass.__module__)
         found.append(ClassSource(klass, module, module.classdef(klass.__name__)))
@@ -403,6 +403,10 @@ class Signature:
             params.append("*")
         for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             if arg.arg in exclude:
+                if args.kwarg is not None and kw_default is not None:
+                    # Passed as its default, so ``**kwargs`` cannot smuggle it in (TypeError).
+                    default = imports.expr(module, kw_default, annotation=False)
+                    call.append(f"{arg.arg}={default}")
                 continue
             params.append(self._param(module, arg, kw_default, imports))
             call.append(f"{arg.arg}={arg.arg}")

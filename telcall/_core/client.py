@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from datetime import tzinfo
 from functools import cached_property
 from types import TracebackType
-from typing import Any, ClassVar, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypedDict, TypeVar
 
 import aiohttp
 import anyio
@@ -49,6 +49,7 @@ from .logs import logger, request_fields
 from .observe import Observer, current_operation
 from .options import check_extras
 from .raw import record_response
+from .records import DEFAULT_TZ
 from .redaction import Redactor, mask, redact_url, secret_values
 from .retry import RetryPolicy, parse_retry_after
 from .settings import (
@@ -70,7 +71,15 @@ from .transport import (
     to_client_timeout,
 )
 
-__all__ = ("AsyncBaseClient", "BodyDecoder", "ErrorInfo", "env_or", "error_info", "parse_body")
+__all__ = (
+    "AsyncBaseClient",
+    "BodyDecoder",
+    "ClientSettings",
+    "ErrorInfo",
+    "env_or",
+    "error_info",
+    "parse_body",
+)
 
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
@@ -147,6 +156,31 @@ def env_or(value: str | None, name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+class ClientSettings(TypedDict, total=False):
+    """The settings every provider client takes, by keyword (defaults: :class:`AsyncBaseClient`).
+
+    ``timeout`` per request (seconds or ``aiohttp.ClientTimeout``), ``max_retries`` (2),
+    ``deadline`` for each call as a whole (token fetch, retries, renewal and replay), ``tz``
+    for naive provider times (Asia/Ho_Chi_Minh), ``pool_limit`` connections (100),
+    ``max_response_bytes`` per body counted decompressed (64 MiB), ``token_cooldown`` seconds
+    a failed token fetch is repeated to callers (1), ``hooks``, ``proxy``, ``ssl`` and
+    ``trust_env`` (proxy settings from the environment). One definition: each provider's
+    constructor takes ``**settings: Unpack[ClientSettings]`` besides its credentials.
+    """
+
+    timeout: Timeout | None
+    max_retries: int
+    deadline: float | None
+    tz: str | tzinfo
+    pool_limit: int
+    max_response_bytes: int
+    token_cooldown: float
+    hooks: Hooks | None
+    proxy: str | None
+    ssl: SslSetting
+    trust_env: bool
+
+
 class AsyncBaseClient:
     """Shared machinery of the provider clients; not used directly.
 
@@ -169,12 +203,12 @@ class AsyncBaseClient:
         base_url: str | None,
         secret: str | None,
         token: str | None,
-        timeout: Timeout | None,
-        max_retries: int,
-        deadline: float | None,
-        tz: str | tzinfo,
         session: aiohttp.ClientSession | None,
-        pool_limit: int,
+        timeout: Timeout | None = None,
+        max_retries: int = 2,
+        deadline: float | None = None,
+        tz: str | tzinfo = DEFAULT_TZ,
+        pool_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
         hooks: Hooks | None = None,
@@ -300,7 +334,11 @@ class AsyncBaseClient:
         return view
 
     async def _new_token(self) -> tuple[str, float | None]:
-        token, lifetime = await self._fetch_token()
+        reset = _fetching_token.set(True)
+        try:
+            token, lifetime = await self._fetch_token()
+        finally:
+            _fetching_token.reset(reset)
         # Known from its birth, so no error or log line can carry it.
         self._transport.redactor.add(token)
         meters = otel.instruments()
@@ -597,6 +635,8 @@ class AsyncBaseClient:
                     during = f" during {exc.method} {exc.url}"
                     raise self._deadline_error(deadline, method, path, params, during) from exc
                 query, body = self._authorize(token, headers, query, body)
+            # A call's own extras reach its requests, not a token fetch it happens to cause.
+            op = None if _fetching_token.get() else current_operation()
             response = await self._transport.send(
                 method,
                 path,
@@ -607,6 +647,7 @@ class AsyncBaseClient:
                 idempotent=idempotent,
                 deadline=deadline,
                 observer=observer,
+                extras=None if op is None else op.extras,
             )
             record_response(response, self._transport.redactor)
             if 300 <= response.status < 400:
@@ -646,6 +687,9 @@ class AsyncBaseClient:
 
 
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+#: Whether this task is fetching a token for the call in progress (that call's extras stay out).
+_fetching_token: ContextVar[bool] = ContextVar("telcall_fetching_token", default=False)
 
 #: The deadline of the call in progress in this task (a token fetch inside it shares it).
 _call_deadline: ContextVar[Deadline | None] = ContextVar("telcall_call_deadline", default=None)

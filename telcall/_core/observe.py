@@ -30,6 +30,7 @@ from .hooks import (
     redacted_headers,
     run_hooks,
 )
+from .options import Extras, take_extras
 from .pagination import Page, iterate_items, page_source
 from .redaction import Redactor
 
@@ -44,9 +45,17 @@ __all__ = ("Observer", "Operation", "current_operation", "failure_reason", "inst
 class Operation:
     """One logical call of a resource method (a whole listing for ``pages``/``iterate``)."""
 
-    __slots__ = ("listing", "name", "pages", "provider", "resource", "span")
+    __slots__ = ("extras", "listing", "name", "pages", "provider", "resource", "span")
 
-    def __init__(self, provider: str, resource: str, method: str, *, listing: bool) -> None:
+    def __init__(
+        self,
+        provider: str,
+        resource: str,
+        method: str,
+        *,
+        listing: bool,
+        extras: Extras | None = None,
+    ) -> None:
         self.provider = provider
         self.resource = resource
         #: ``cdrs.list``
@@ -54,6 +63,8 @@ class Operation:
         self.listing = listing
         self.pages = 0
         self.span: Span | None = None
+        #: The call's own ``extra_headers``/``extra_query``/``extra_body``, checked.
+        self.extras = extras
 
     @property
     def span_name(self) -> str:
@@ -112,7 +123,11 @@ def _snake(name: str) -> str:
 
 
 def instrument_resource(cls: type) -> None:
-    """Wrap the public methods ``cls`` defines so each call runs as an :class:`Operation`."""
+    """Wrap the public methods ``cls`` defines so each call runs as an :class:`Operation`.
+
+    The wrapper takes the call's ``extra_*`` keywords (:class:`~.options.RequestExtras`) off
+    before the method runs: they are checked here (before any I/O) and ride on the operation.
+    """
     for name, fn in list(vars(cls).items()):
         if name.startswith("_") or not inspect.isfunction(fn) or hasattr(fn, "_telcall_method"):
             continue
@@ -124,23 +139,25 @@ def _wrap(fn: Callable[..., Any], method: str) -> Callable[..., Any]:
 
         @functools.wraps(fn)
         async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-            return await _call(self, method, fn(self, *args, **kwargs))
+            extras = take_extras(kwargs) if kwargs else None
+            return await _call(self, method, fn(self, *args, **kwargs), extras)
 
         wrapper: Any = call
     else:
 
         @functools.wraps(fn)
         def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
+            extras = take_extras(kwargs) if kwargs else None
             result = fn(self, *args, **kwargs)
             if isinstance(result, Coroutine):
-                return _call(self, method, result)
+                return _call(self, method, result, extras)
             if isinstance(result, AsyncGenerator):
                 pages = page_source(result)
                 if pages is not None:
                     # Observe the pages, and keep them reachable for whoever moves whole pages
                     # (the sync facade: one thread hop per page).
-                    return iterate_items(_listing(self, method, pages))
-                return _listing(self, method, result)
+                    return iterate_items(_listing(self, method, pages, extras))
+                return _listing(self, method, result, extras)
             return result
 
         wrapper = plain
@@ -148,10 +165,14 @@ def _wrap(fn: Callable[..., Any], method: str) -> Callable[..., Any]:
     return typing.cast(Callable[..., Any], wrapper)
 
 
-def _operation(resource: Any, method: str, *, listing: bool) -> Operation:
+def _operation(resource: Any, method: str, *, listing: bool, extras: Extras | None) -> Operation:
     client = resource._client
     return Operation(
-        client.provider, _resource_path(client, type(resource)), method, listing=listing
+        client.provider,
+        _resource_path(client, type(resource)),
+        method,
+        listing=listing,
+        extras=extras,
     )
 
 
@@ -168,11 +189,13 @@ def _error_type(exc: BaseException) -> tuple[str, str | None]:
     return type(exc).__qualname__, str(exc) if isinstance(exc, TelcallError) else None
 
 
-async def _call(resource: Any, method: str, coro: Coroutine[Any, Any, Any]) -> Any:
+async def _call(
+    resource: Any, method: str, coro: Coroutine[Any, Any, Any], extras: Extras | None
+) -> Any:
     if _current.get() is not None:
         # A method calling another (``ensure`` → ``list``) stays one operation.
         return await coro
-    op = _operation(resource, method, listing=False)
+    op = _operation(resource, method, listing=False, extras=extras)
     reset = _current.set(op)
     tracer = otel.tracer()
     token = None
@@ -197,14 +220,16 @@ async def _call(resource: Any, method: str, coro: Coroutine[Any, Any, Any]) -> A
     return result
 
 
-async def _listing(resource: Any, method: str, inner: AsyncGenerator[Any, None]) -> Any:
+async def _listing(
+    resource: Any, method: str, inner: AsyncGenerator[Any, None], extras: Extras | None
+) -> Any:
     try:
         if _current.get() is not None:
             # ``iterate`` over ``pages``: the outer listing is the operation.
             async for value in inner:
                 yield value
             return
-        op = _operation(resource, method, listing=True)
+        op = _operation(resource, method, listing=True, extras=extras)
         tracer = otel.tracer()
         if tracer is not None:
             op.span = otel.start_span(tracer, op.span_name, None, op.attributes())

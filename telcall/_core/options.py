@@ -1,4 +1,4 @@
-"""Per-client overrides for :meth:`with_options`: checked once, applied to every request.
+"""Per-client overrides for :meth:`with_options`, and per-call extras of every method.
 
 ``extra_headers`` / ``extra_query`` / ``extra_body`` are an escape hatch for provider
 parameters telcall does not model. They are checked before any I/O: names and values must
@@ -12,16 +12,33 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypedDict
 
 from .errors import ValidationError
 from .redaction import secret_values
 
-__all__ = ("Extras", "check_extras")
+__all__ = ("EXTRA_NAMES", "Extras", "RequestExtras", "check_extras", "take_extras")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # RFC 9110 token characters.
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+class RequestExtras(TypedDict, total=False):
+    """The per-call escape hatch every resource method takes as ``**extras``.
+
+    ``extra_headers`` / ``extra_query`` / ``extra_body`` are merged over the client's own
+    (:meth:`with_options`) for this call's requests only (not a token fetch it causes);
+    telcall's own values still win, and ``extra_body`` reaches JSON object bodies only.
+    """
+
+    extra_headers: Mapping[str, str] | None
+    extra_query: Mapping[str, str | int | float | bool] | None
+    extra_body: Mapping[str, Any] | None
+
+
+#: The keys of :class:`RequestExtras`.
+EXTRA_NAMES = frozenset(RequestExtras.__annotations__)
 
 
 class Extras:
@@ -82,3 +99,15 @@ def check_extras(
     for name in body or {}:
         _check_text("an extra_body name", name)
     return Extras(headers, query, body)
+
+
+def take_extras(kwargs: dict[str, Any]) -> Extras | None:
+    """Remove a call's ``extra_*`` keywords from ``kwargs`` and check them; None if absent."""
+    if kwargs.keys().isdisjoint(EXTRA_NAMES):
+        return None
+    extras = check_extras(
+        kwargs.pop("extra_headers", None),
+        kwargs.pop("extra_query", None),
+        kwargs.pop("extra_body", None),
+    )
+    return extras or None

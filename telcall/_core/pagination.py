@@ -47,9 +47,22 @@ _TURNS_TO_SEND = 6
 
 
 class Page(Generic[T]):
-    """One page of a listing: its items and whatever cursor facts the provider sent."""
+    """One page of a listing: its items and whatever cursor facts the provider sent.
 
-    __slots__ = ("has_more", "items", "limit", "next_cursor", "offset", "page", "total")
+    ``request_id`` is the provider's id of the response the page came from (``X-Request-Id``
+    ...), when it sent one: quote it to the provider's support.
+    """
+
+    __slots__ = (
+        "has_more",
+        "items",
+        "limit",
+        "next_cursor",
+        "offset",
+        "page",
+        "request_id",
+        "total",
+    )
 
     def __init__(
         self,
@@ -61,6 +74,7 @@ class Page(Generic[T]):
         page: int | None = None,
         next_cursor: str | None = None,
         has_more: bool | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.items = items
         self.total = total
@@ -69,6 +83,7 @@ class Page(Generic[T]):
         self.page = page
         self.next_cursor = next_cursor
         self.has_more = has_more
+        self.request_id = request_id
 
     def __len__(self) -> int:
         return len(self.items)

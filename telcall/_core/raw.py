@@ -16,7 +16,7 @@ from .hooks import redacted_headers
 from .redaction import Redactor
 from .transport import Response
 
-__all__ = ("RawResponse", "raw_call", "record_response")
+__all__ = ("RawResponse", "last_request_id", "raw_call", "record_response")
 
 T = TypeVar("T")
 
@@ -30,6 +30,11 @@ class _Capture:
 
 
 _capture: ContextVar[_Capture | None] = ContextVar("telcall_raw_capture", default=None)
+
+# The headers of the last final response this task received (not the body: it may be large).
+_last: ContextVar[tuple[Mapping[str, str], Redactor] | None] = ContextVar(
+    "telcall_last_response", default=None
+)
 
 
 class RawResponse(Generic[T]):
@@ -80,11 +85,25 @@ class RawResponse(Generic[T]):
 
 
 def record_response(response: Response, redactor: Redactor) -> None:
-    """Keep ``response`` if a raw call is capturing."""
+    """Keep ``response``'s headers for :func:`last_request_id`, and it whole if a raw call is
+    capturing."""
+    _last.set((response.headers, redactor))
     capture = _capture.get()
     if capture is not None:
         capture.response = response
         capture.redactor = redactor
+
+
+def last_request_id() -> str | None:
+    """The provider's request id on the response just decoded in this task, redacted; or None.
+
+    A resource reads it right after its ``_request`` returns, to put it on the ``Page``.
+    """
+    last = _last.get()
+    if last is None:
+        return None
+    found = request_id(last[0])
+    return None if found is None else last[1].text(found)
 
 
 async def raw_call(call: Awaitable[T]) -> RawResponse[T]:

@@ -415,6 +415,7 @@ class Transport:
         idempotent: bool | None = None,
         deadline: Deadline | None = None,
         observer: Observer | None = None,
+        extras: Extras | None = None,
     ) -> Response:
         """Send one request, retrying transport failures and retryable statuses.
 
@@ -422,9 +423,10 @@ class Transport:
         non-idempotent request is repeated only when it never left the process.
         ``deadline`` bounds every attempt and every wait. The final response is
         returned whatever its status (3xx included); the caller maps it.
-        ``observer`` (if any) hears about every attempt and retry.
+        ``observer`` (if any) hears about every attempt and retry. ``extras`` (one call's)
+        are merged over the client's.
         """
-        request = self._prepare(method, path, params, json, headers, timeout, idempotent)
+        request = self._prepare(method, path, params, json, headers, timeout, idempotent, extras)
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:
@@ -454,14 +456,21 @@ class Transport:
         headers: Mapping[str, str] | None,
         timeout: Timeout | None,
         idempotent: bool | None,
+        call_extras: Extras | None = None,
     ) -> _Request:
         url = self.base_url + path
         extras = self.extras
+        if call_extras is not None:
+            self.redactor.add(*call_extras.secrets())
+            extras = extras.merged(call_extras)
         if extras:
             # telcall's own parameters (and the token) win over the escape hatch.
             params = {**extras.query, **(params or {})}
-            if extras.body and isinstance(json, dict):
-                json = {**extras.body, **json}
+            if extras.body and json is not None:
+                # A Struct body is a JSON object too: merge into its plain form.
+                fields = json if isinstance(json, dict) else msgspec.to_builtins(json)
+                if isinstance(fields, dict):
+                    json = {**extras.body, **fields}
             headers = {**extras.headers, **(headers or {})}
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         data = None if json is None else _json_encode(json)

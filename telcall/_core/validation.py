@@ -10,7 +10,18 @@ import types
 import typing
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Annotated, Any, Literal, NoReturn, Union, get_args, get_origin
+from typing import (
+    Annotated,
+    Any,
+    Literal,
+    NoReturn,
+    NotRequired,
+    Required,
+    Union,
+    Unpack,
+    get_args,
+    get_origin,
+)
 from urllib.parse import quote
 
 from .errors import ValidationError
@@ -21,7 +32,9 @@ __all__ = (
     "parse_date",
     "path_segment",
     "require",
+    "required_keywords",
     "to_epoch_ms",
+    "unpacked_keywords",
 )
 
 #: What every date argument of every provider takes (see :func:`parse_date`).
@@ -118,6 +131,9 @@ def check_public_methods(cls: type) -> None:
     without coercion: ``"10"`` is not an ``int``, ``True`` is not an ``int``, a ``str`` is not a
     ``Sequence[str]``, ``None`` only where annotated; an enum member passes wherever a
     ``Literal`` lists its value. Defaults are not checked; unknown keywords stay a TypeError.
+    Keywords declared as ``**kwargs: Unpack[SomeTypedDict]`` are checked key by key; a key the
+    TypedDict does not declare, or a missing ``Required`` one, is a TypeError as for a plain
+    signature.
     """
     for name, attr in list(vars(cls).items()):
         if name.startswith("_") or not inspect.isfunction(attr) or hasattr(attr, _CHECKED):
@@ -150,27 +166,43 @@ def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
 class _ArgumentChecker:
     """The predicates of one function's parameters, built at its first call (hints resolve)."""
 
-    __slots__ = ("_function", "_positional", "_predicates", "_where")
+    __slots__ = ("_function", "_keywords", "_positional", "_predicates", "_required", "_where")
 
     def __init__(self, function: Callable[..., Any]) -> None:
         self._function = function
         self._where = f"{function.__qualname__}()"
         self._predicates: dict[str, tuple[Predicate, Any]] | None = None
         self._positional: tuple[str, ...] = ()
+        # The names ``**kwargs: Unpack[TypedDict]`` accepts besides the named parameters.
+        self._keywords: frozenset[str] | None = None
+        self._required: frozenset[str] = frozenset()
 
     def _build(self) -> dict[str, tuple[Predicate, Any]]:
         hints = typing.get_type_hints(self._function)
         predicates: dict[str, tuple[Predicate, Any]] = {}
         positional: list[str] = []
-        for param in inspect.signature(self._function).parameters.values():
+        named: list[tuple[str, Any]] = []
+        parameters = inspect.signature(self._function).parameters.values()
+        for param in parameters:
             if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
                 positional.append(param.name)
             hint = hints.get(param.name)
-            if hint is None or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            if hint is None or param.kind is param.VAR_POSITIONAL:
                 continue
+            if param.kind is param.VAR_KEYWORD:
+                fields = unpacked_keywords(hint)
+                if fields is not None:
+                    named += fields.items()
+                    self._required = required_keywords(hint)
+                    self._keywords = frozenset(
+                        [*fields, *(p.name for p in parameters if p.kind is not p.POSITIONAL_ONLY)]
+                    )
+                continue
+            named.append((param.name, hint))
+        for name, hint in named:
             predicate = _predicate(hint)
             if predicate is not None:
-                predicates[param.name] = (predicate, hint)
+                predicates[name] = (predicate, hint)
         self._positional = tuple(positional)
         self._predicates = predicates
         return predicates
@@ -182,9 +214,17 @@ class _ArgumentChecker:
             entry = predicates.get(name)
             if entry is not None and not entry[0](value):
                 self._fail(name, value, entry[1])
+        keywords = self._keywords
+        if self._required and not self._required <= kwargs.keys():
+            missing = ", ".join(repr(n) for n in sorted(self._required - kwargs.keys()))
+            raise TypeError(f"{self._where} missing required keyword argument(s): {missing}")
         for name, value in kwargs.items():
             entry = predicates.get(name)
-            if entry is not None and not entry[0](value):
+            if entry is None:
+                # Only a name without a predicate can be one the signature does not take.
+                if keywords is not None and name not in keywords:
+                    raise TypeError(f"{self._where} got an unexpected keyword argument {name!r}")
+            elif not entry[0](value):
                 self._fail(name, value, entry[1])
 
     def _fail(self, name: str, value: Any, hint: Any) -> NoReturn:
@@ -195,6 +235,27 @@ class _ArgumentChecker:
         raise ValidationError(
             f"{self._where}: {name} must be {_describe(hint)}; got {shown} ({type(value).__name__})"
         )
+
+
+def unpacked_keywords(hint: Any) -> dict[str, Any] | None:
+    """The keys and value types of ``Unpack[SomeTypedDict]``, or None for another ``**`` hint."""
+    if get_origin(hint) is not Unpack:
+        return None
+    (typed_dict,) = get_args(hint)
+    return typing.get_type_hints(typed_dict)
+
+
+def required_keywords(hint: Any) -> frozenset[str]:
+    """The keys ``Unpack[SomeTypedDict]`` requires.
+
+    Read from the annotations, not ``__required_keys__``: under ``from __future__ import
+    annotations`` a ``Required[...]`` key of a ``total=False`` TypedDict is not counted there.
+    """
+    (typed_dict,) = get_args(hint)
+    hints = typing.get_type_hints(typed_dict, include_extras=True)
+    marked = {name for name, h in hints.items() if get_origin(h) is Required}
+    optional = {name for name, h in hints.items() if get_origin(h) is NotRequired}
+    return frozenset(marked | (set(typed_dict.__required_keys__) - optional))
 
 
 def _culprit(name: str, value: Any, hint: Any) -> tuple[str, Any, Any]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
+from telcall._core.options import RequestExtras
 from telcall._core.pagination import Page
 from telcall._core.raw import RawResponse, raw_call
 from telcall._core.transport import Timeout
 from telcall.aicallcenter.models import Call, CampaignContact, ImportResult
-from telcall.aicallcenter.resources._calls import DEFAULT_LIMIT, DateLike
+from telcall.aicallcenter.resources._calls import DEFAULT_LIMIT, CallWindow
 from telcall.aicallcenter.resources.campaigns import DEFAULT_BATCH_SIZE
 
 if TYPE_CHECKING:
@@ -73,21 +74,14 @@ class AsyncRawUserCalls:
     async def list(
         self,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> RawResponse[Page[Call]]:
         """``GET /api/users/call-log``: one page (``.items``, ``.total``)."""
         return await raw_call(
-            self._client.users.calls.list(
-                start_time=start_time,
-                end_time=end_time,
-                limit=limit,
-                offset=offset,
-                timeout=timeout,
-            )
+            self._client.users.calls.list(limit=limit, offset=offset, timeout=timeout, **window)
         )
 
 
@@ -114,6 +108,7 @@ class AsyncRawCampaigns:
         batch_size: int = DEFAULT_BATCH_SIZE,
         strict: bool = False,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[ImportResult]:
         """``POST /api/campaigns/<campaign_id>/import``: add contacts, in batches.
 
@@ -144,6 +139,7 @@ class AsyncRawCampaigns:
                 batch_size=batch_size,
                 strict=strict,
                 timeout=timeout,
+                **extras,
             )
         )
 
@@ -161,20 +157,14 @@ class AsyncRawCampaignCalls:
         self,
         campaign_id: str,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> RawResponse[Page[Call]]:
         """``GET /api/campaigns/<campaign_id>/export``: one page (``.items``, ``.total``)."""
         return await raw_call(
             self._client.campaigns.calls.list(
-                campaign_id,
-                start_time=start_time,
-                end_time=end_time,
-                limit=limit,
-                offset=offset,
-                timeout=timeout,
+                campaign_id, limit=limit, offset=offset, timeout=timeout, **window
             )
         )

@@ -7,16 +7,15 @@ import builtins
 from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
+from telcall._core.options import RequestExtras
 from telcall._core.pagination import Page
 from telcall._core.raw import RawResponse, raw_call
 from telcall._core.transport import Timeout
-from telcall._core.validation import DateLike
 from telcall.omicall.models import (
     CallTransaction,
     Contact,
-    ContactFilter,
     ContactNote,
     DynamicAttribute,
     Envelope,
@@ -25,8 +24,11 @@ from telcall.omicall.models import (
     MoreInformation,
     NewContact,
 )
-from telcall.omicall.resources.call_history import MAX_PAGE_SIZE as _call_history_MAX_PAGE_SIZE
-from telcall.omicall.resources.contacts import MAX_PAGE_SIZE, EmailLike, PhoneLike
+from telcall.omicall.resources.call_history import (
+    MAX_PAGE_SIZE as _call_history_MAX_PAGE_SIZE,
+    CallHistoryRange,
+)
+from telcall.omicall.resources.contacts import MAX_PAGE_SIZE, ContactSearch, EmailLike, PhoneLike
 
 if TYPE_CHECKING:
     from telcall.omicall.client import AsyncOmicallClient
@@ -70,20 +72,17 @@ class AsyncRawCallHistory:
     async def list(
         self,
         *,
-        from_date: DateLike,
-        to_date: DateLike,
         page: int = 1,
         size: int = _call_history_MAX_PAGE_SIZE,
         timeout: Timeout | None = None,
+        **window: Unpack[CallHistoryRange],
     ) -> RawResponse[Page[CallTransaction]]:
         """``POST /api/call_transaction/list``: one page of a range of at most 30 days.
 
         For longer ranges use :meth:`pages` or :meth:`iterate`, which split them.
         """
         return await raw_call(
-            self._client.call_history.list(
-                from_date=from_date, to_date=to_date, page=page, size=size, timeout=timeout
-            )
+            self._client.call_history.list(page=page, size=size, timeout=timeout, **window)
         )
 
 
@@ -99,11 +98,10 @@ class AsyncRawContacts:
     async def list(
         self,
         *,
-        keyword: str | None = None,
-        filters: Sequence[ContactFilter | Mapping[str, Any]] | None = None,
         page: int = 1,
         size: int = MAX_PAGE_SIZE,
         timeout: Timeout | None = None,
+        **search: Unpack[ContactSearch],
     ) -> RawResponse[Page[Contact]]:
         """``POST /api/contacts/list``: one page (``.items``, ``.total``, ``.has_more``).
 
@@ -112,9 +110,7 @@ class AsyncRawContacts:
         ``"unassigned"`` or an agent's e-mail).
         """
         return await raw_call(
-            self._client.contacts.list(
-                keyword=keyword, filters=filters, page=page, size=size, timeout=timeout
-            )
+            self._client.contacts.list(page=page, size=size, timeout=timeout, **search)
         )
 
     async def add(
@@ -135,6 +131,7 @@ class AsyncRawContacts:
         passport: str | None = None,
         address: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Contact]:
         """``POST /api/contacts/add``: create one contact (arguments keep the wire names).
 
@@ -159,11 +156,16 @@ class AsyncRawContacts:
                 passport=passport,
                 address=address,
                 timeout=timeout,
+                **extras,
             )
         )
 
     async def add_many(
-        self, contacts: Sequence[NewContact | Mapping[str, Any]], *, timeout: Timeout | None = None
+        self,
+        contacts: Sequence[NewContact | Mapping[str, Any]],
+        *,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Envelope[Any]]:
         """``POST /api/contacts/add-more``: queue many contacts for creation.
 
@@ -172,7 +174,7 @@ class AsyncRawContacts:
         it later rejects is not reported here. Every element is checked as in
         :meth:`add` before anything is sent. Not retried once sent.
         """
-        return await raw_call(self._client.contacts.add_many(contacts, timeout=timeout))
+        return await raw_call(self._client.contacts.add_many(contacts, timeout=timeout, **extras))
 
     async def update(
         self,
@@ -192,6 +194,7 @@ class AsyncRawContacts:
         passport: str | None = None,
         address: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Contact]:
         """``POST /api/contacts/update``: change the contact whose partner id is ``refId``.
 
@@ -215,20 +218,25 @@ class AsyncRawContacts:
                 passport=passport,
                 address=address,
                 timeout=timeout,
+                **extras,
             )
         )
 
     async def delete(
-        self, contact_id: str, *, timeout: Timeout | None = None
+        self, contact_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[Envelope[Any]]:
         """``DELETE /api/contacts/delete/<contact_id>``."""
-        return await raw_call(self._client.contacts.delete(contact_id, timeout=timeout))
+        return await raw_call(self._client.contacts.delete(contact_id, timeout=timeout, **extras))
 
     async def add_notes(
-        self, notes: Sequence[ContactNote | Mapping[str, Any]], *, timeout: Timeout | None = None
+        self,
+        notes: Sequence[ContactNote | Mapping[str, Any]],
+        *,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Envelope[Any]]:
         """``POST /api/contacts/add-note``: add notes (``content``, ``phone``, ``note_by``)."""
-        return await raw_call(self._client.contacts.add_notes(notes, timeout=timeout))
+        return await raw_call(self._client.contacts.add_notes(notes, timeout=timeout, **extras))
 
     async def get(
         self,
@@ -237,6 +245,7 @@ class AsyncRawContacts:
         ref_id: str | None = None,
         ref_code: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Contact]:
         """``GET /api/contacts/get``: the contact with this phone, ``ref_id`` or ``ref_code``.
 
@@ -244,18 +253,18 @@ class AsyncRawContacts:
         """
         return await raw_call(
             self._client.contacts.get(
-                phone=phone, ref_id=ref_id, ref_code=ref_code, timeout=timeout
+                phone=phone, ref_id=ref_id, ref_code=ref_code, timeout=timeout, **extras
             )
         )
 
     async def details(
-        self, contact_id: str, *, timeout: Timeout | None = None
+        self, contact_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[Contact]:
         """``GET /api/contacts/details/<contact_id>``: one contact by its OMICall id."""
-        return await raw_call(self._client.contacts.details(contact_id, timeout=timeout))
+        return await raw_call(self._client.contacts.details(contact_id, timeout=timeout, **extras))
 
     async def layout(
-        self, *, timeout: Timeout | None = None
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[builtins.list[LayoutAttribute]]:
         """``GET /api/source_contact_layout/get``: the dynamic attribute definitions."""
-        return await raw_call(self._client.contacts.layout(timeout=timeout))
+        return await raw_call(self._client.contacts.layout(timeout=timeout, **extras))

@@ -6,13 +6,12 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
+from telcall._core.options import RequestExtras
 from telcall._core.pagination import Page
 from telcall._core.raw import RawResponse, raw_call
 from telcall._core.transport import Timeout
-from telcall._core.validation import DateLike
-from telcall.tel4vn._validation import CdrDirectionFilter, CdrStatusFilter
 from telcall.tel4vn.models import (
     AnyCdr,
     AutocallCustomer,
@@ -33,6 +32,9 @@ from telcall.tel4vn.models import (
     TokenData,
     UserStatus,
 )
+from telcall.tel4vn.resources.cdrs import CdrFilters
+from telcall.tel4vn.resources.click2call import CallOptions
+from telcall.tel4vn.resources.customers import CustomerFilters
 
 if TYPE_CHECKING:
     from telcall.tel4vn.client import AsyncTel4vnClient
@@ -118,23 +120,21 @@ class AsyncRawCustomers:
     async def list(
         self,
         *,
-        campaign_id: str | None = None,
         limit: int = 50,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CustomerFilters],
     ) -> RawResponse[Page[Customer]]:
         """``GET /v2/customer``: one page (``.items``, ``.total``)."""
         return await raw_call(
-            self._client.customers.list(
-                campaign_id=campaign_id, limit=limit, offset=offset, timeout=timeout
-            )
+            self._client.customers.list(limit=limit, offset=offset, timeout=timeout, **filters)
         )
 
     async def get(
-        self, customer_id: str, *, timeout: Timeout | None = None
+        self, customer_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[Customer]:
         """``GET /v2/customer/<customer_id>``; unknown → ``NotFoundError``."""
-        return await raw_call(self._client.customers.get(customer_id, timeout=timeout))
+        return await raw_call(self._client.customers.get(customer_id, timeout=timeout, **extras))
 
     async def create(
         self,
@@ -146,6 +146,7 @@ class AsyncRawCustomers:
         customer_name: str | None = None,
         after_day: int | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[CustomerCreated]:
         """``POST /v2/customer``: autodialed ``after_day`` days later (7 by default).
 
@@ -161,6 +162,7 @@ class AsyncRawCustomers:
                 customer_name=customer_name,
                 after_day=after_day,
                 timeout=timeout,
+                **extras,
             )
         )
 
@@ -175,10 +177,10 @@ class AsyncRawUsers:
         self._client = client
 
     async def status(
-        self, user_id: str, *, timeout: Timeout | None = None
+        self, user_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[UserStatus]:
         """``GET /v2/user/<user_id>/status``; ``user_id`` is the username or the uuid."""
-        return await raw_call(self._client.users.status(user_id, timeout=timeout))
+        return await raw_call(self._client.users.status(user_id, timeout=timeout, **extras))
 
 
 class AsyncRawAutocall:
@@ -200,6 +202,7 @@ class AsyncRawAutocall:
         max_recall_count: int | None = None,
         min_recall_duration: int | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[AutocallImportResult]:
         """``POST /v2/autocall/queue``: load customers; ``data.success``/``data.fail`` list ids."""
         return await raw_call(
@@ -211,34 +214,42 @@ class AsyncRawAutocall:
                 max_recall_count=max_recall_count,
                 min_recall_duration=min_recall_duration,
                 timeout=timeout,
+                **extras,
             )
         )
 
     async def dnc(
-        self, queue_code: str, *, customer_ids: Sequence[str], timeout: Timeout | None = None
+        self,
+        queue_code: str,
+        *,
+        customer_ids: Sequence[str],
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[AutocallResult]:
         """``POST /v2/autocall/queue/dnc``: do not call these customers (if not dialled yet)."""
         return await raw_call(
-            self._client.autocall.dnc(queue_code, customer_ids=customer_ids, timeout=timeout)
+            self._client.autocall.dnc(
+                queue_code, customer_ids=customer_ids, timeout=timeout, **extras
+            )
         )
 
     async def stop(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutocallResult]:
         """``POST /v2/autocall/queue/stop``: pause a running queue."""
-        return await raw_call(self._client.autocall.stop(queue_code, timeout=timeout))
+        return await raw_call(self._client.autocall.stop(queue_code, timeout=timeout, **extras))
 
     async def start(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutocallResult]:
         """``POST /v2/autocall/queue/start``: resume a paused queue."""
-        return await raw_call(self._client.autocall.start(queue_code, timeout=timeout))
+        return await raw_call(self._client.autocall.start(queue_code, timeout=timeout, **extras))
 
     async def delete(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutocallResult]:
         """``POST /v2/autocall/queue/delete``: withdraw a (stopped) queue."""
-        return await raw_call(self._client.autocall.delete(queue_code, timeout=timeout))
+        return await raw_call(self._client.autocall.delete(queue_code, timeout=timeout, **extras))
 
 
 class AsyncRawAutodialer:
@@ -260,6 +271,7 @@ class AsyncRawAutodialer:
         queue_agents: str | int,
         customers: Sequence[AutodialerCustomer | Mapping[str, Any]],
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[AutodialerResult]:
         """``POST /v2/autodialer/queue``: load customers into a queue (not retried once sent)."""
         return await raw_call(
@@ -271,26 +283,27 @@ class AsyncRawAutodialer:
                 queue_agents=queue_agents,
                 customers=customers,
                 timeout=timeout,
+                **extras,
             )
         )
 
     async def stop(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutodialerResult]:
         """``POST /v2/autodialer/queue/stop``: pause a running queue."""
-        return await raw_call(self._client.autodialer.stop(queue_code, timeout=timeout))
+        return await raw_call(self._client.autodialer.stop(queue_code, timeout=timeout, **extras))
 
     async def start(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutodialerResult]:
         """``POST /v2/autodialer/queue/start``: resume a paused queue."""
-        return await raw_call(self._client.autodialer.start(queue_code, timeout=timeout))
+        return await raw_call(self._client.autodialer.start(queue_code, timeout=timeout, **extras))
 
     async def delete(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutodialerResult]:
         """``POST /v2/autodialer/queue/delete``: withdraw a (stopped) queue."""
-        return await raw_call(self._client.autodialer.delete(queue_code, timeout=timeout))
+        return await raw_call(self._client.autodialer.delete(queue_code, timeout=timeout, **extras))
 
 
 class AsyncRawCalls:
@@ -302,33 +315,61 @@ class AsyncRawCalls:
         """Call through ``client``, describing each answer."""
         self._client = client
 
-    async def list(self, *, timeout: Timeout | None = None) -> RawResponse[LiveCallList]:
+    async def list(
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> RawResponse[LiveCallList]:
         """``GET /v2/call``: the calls in progress right now."""
-        return await raw_call(self._client.calls.list(timeout=timeout))
+        return await raw_call(self._client.calls.list(timeout=timeout, **extras))
 
     async def transfer(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[CallControlResult]:
         """``POST /v2/call/<call_id>/transfer``: hand the call to extension ``ext``."""
-        return await raw_call(self._client.calls.transfer(call_id, ext=ext, timeout=timeout))
+        return await raw_call(
+            self._client.calls.transfer(call_id, ext=ext, timeout=timeout, **extras)
+        )
 
     async def listen(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[CallControlResult]:
         """``POST /v2/call/<call_id>/listen``: extension ``ext`` listens in silently."""
-        return await raw_call(self._client.calls.listen(call_id, ext=ext, timeout=timeout))
+        return await raw_call(
+            self._client.calls.listen(call_id, ext=ext, timeout=timeout, **extras)
+        )
 
     async def whisper(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[CallControlResult]:
         """``POST /v2/call/<call_id>/whisper``: ``ext`` coaches the agent, unheard by the caller."""
-        return await raw_call(self._client.calls.whisper(call_id, ext=ext, timeout=timeout))
+        return await raw_call(
+            self._client.calls.whisper(call_id, ext=ext, timeout=timeout, **extras)
+        )
 
     async def barge(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[CallControlResult]:
         """``POST /v2/call/<call_id>/barge``: ``ext`` joins a three-way call."""
-        return await raw_call(self._client.calls.barge(call_id, ext=ext, timeout=timeout))
+        return await raw_call(self._client.calls.barge(call_id, ext=ext, timeout=timeout, **extras))
 
 
 class AsyncRawClick2Call:
@@ -345,29 +386,12 @@ class AsyncRawClick2Call:
         *,
         ext: str,
         phone: str,
-        src_cid_name: str | None = None,
-        src_cid_number: str | None = None,
-        dest_cid_name: str | None = None,
-        dest_cid_number: str | None = None,
-        auto_answer: bool | None = None,
-        hotline: str | None = None,
-        customer_id: str | None = None,
         timeout: Timeout | None = None,
+        **options: Unpack[CallOptions],
     ) -> RawResponse[Click2CallResult]:
         """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
         return await raw_call(
-            self._client.click2call.call(
-                ext=ext,
-                phone=phone,
-                src_cid_name=src_cid_name,
-                src_cid_number=src_cid_number,
-                dest_cid_name=dest_cid_name,
-                dest_cid_number=dest_cid_number,
-                auto_answer=auto_answer,
-                hotline=hotline,
-                customer_id=customer_id,
-                timeout=timeout,
-            )
+            self._client.click2call.call(ext=ext, phone=phone, timeout=timeout, **options)
         )
 
     async def call_nowait(
@@ -375,38 +399,27 @@ class AsyncRawClick2Call:
         *,
         ext: str,
         phone: str,
-        src_cid_name: str | None = None,
-        src_cid_number: str | None = None,
-        dest_cid_name: str | None = None,
-        dest_cid_number: str | None = None,
-        auto_answer: bool | None = None,
-        hotline: str | None = None,
-        customer_id: str | None = None,
         timeout: Timeout | None = None,
+        **options: Unpack[CallOptions],
     ) -> RawResponse[Click2CallResult]:
         """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
         return await raw_call(
-            self._client.click2call.call_nowait(
-                ext=ext,
-                phone=phone,
-                src_cid_name=src_cid_name,
-                src_cid_number=src_cid_number,
-                dest_cid_name=dest_cid_name,
-                dest_cid_number=dest_cid_number,
-                auto_answer=auto_answer,
-                hotline=hotline,
-                customer_id=customer_id,
-                timeout=timeout,
-            )
+            self._client.click2call.call_nowait(ext=ext, phone=phone, timeout=timeout, **options)
         )
 
     async def call_customer(
-        self, *, customer_id: str, mobile: str, agent: str, timeout: Timeout | None = None
+        self,
+        *,
+        customer_id: str,
+        mobile: str,
+        agent: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Click2CallResult]:
         """``POST /v2/click2call``: call ``customer_id`` on ``mobile`` from extension ``agent``."""
         return await raw_call(
             self._client.click2call.call_customer(
-                customer_id=customer_id, mobile=mobile, agent=agent, timeout=timeout
+                customer_id=customer_id, mobile=mobile, agent=agent, timeout=timeout, **extras
             )
         )
 
@@ -420,30 +433,21 @@ class AsyncRawCdrs:
         """Call through ``client``, describing each answer."""
         self._client = client
 
-    async def get(self, cdr_id: str, *, timeout: Timeout | None = None) -> RawResponse[AnyCdr]:
+    async def get(
+        self, cdr_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> RawResponse[AnyCdr]:
         """``GET /v2/cdr/<cdr_id>``: one record by CDR id or ``sip_call_id``."""
-        return await raw_call(self._client.cdrs.get(cdr_id, timeout=timeout))
+        return await raw_call(self._client.cdrs.get(cdr_id, timeout=timeout, **extras))
 
     async def list(
         self,
         *,
-        start_date: DateLike | None = None,
-        end_date: DateLike | None = None,
-        duration: int | None = None,
-        min_duration: int | None = None,
-        extension: str | None = None,
-        phone: str | None = None,
-        direction: CdrDirectionFilter | None = None,
-        status: CdrStatusFilter | None = None,
-        hotline: str | None = None,
-        campaign_uuid: str | None = None,
-        start_date_ended: DateLike | None = None,
-        end_date_ended: DateLike | None = None,
         page: int | None = None,
         limit: int = 50,
         offset: int | None = None,
         scroll_id: str | None = None,
         timeout: Timeout | None = None,
+        **filters: Unpack[CdrFilters],
     ) -> RawResponse[Page[AnyCdr]]:
         """``GET /v2/cdr``: one page.
 
@@ -453,23 +457,12 @@ class AsyncRawCdrs:
         """
         return await raw_call(
             self._client.cdrs.list(
-                start_date=start_date,
-                end_date=end_date,
-                duration=duration,
-                min_duration=min_duration,
-                extension=extension,
-                phone=phone,
-                direction=direction,
-                status=status,
-                hotline=hotline,
-                campaign_uuid=campaign_uuid,
-                start_date_ended=start_date_ended,
-                end_date_ended=end_date_ended,
                 page=page,
                 limit=limit,
                 offset=offset,
                 scroll_id=scroll_id,
                 timeout=timeout,
+                **filters,
             )
         )
 
@@ -484,10 +477,10 @@ class AsyncRawEvents:
         self._client = client
 
     async def list(
-        self, *, timeout: Timeout | None = None
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[builtins.list[EventHook]]:
         """``GET /v1/event``: every subscription of the tenant."""
-        return await raw_call(self._client.events.list(timeout=timeout))
+        return await raw_call(self._client.events.list(timeout=timeout, **extras))
 
     async def create(
         self,
@@ -496,6 +489,7 @@ class AsyncRawEvents:
         event: EventName,
         callback_apikey: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[EventCreated]:
         """``POST /v1/event``: subscribe ``callback_url`` to ``event``.
 
@@ -508,14 +502,15 @@ class AsyncRawEvents:
                 event=event,
                 callback_apikey=callback_apikey,
                 timeout=timeout,
+                **extras,
             )
         )
 
     async def delete(
-        self, event_id: str, *, timeout: Timeout | None = None
+        self, event_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[EventDeleted]:
         """``DELETE /v1/event/<event_id>`` (the subscription's ``event_domain_uuid``)."""
-        return await raw_call(self._client.events.delete(event_id, timeout=timeout))
+        return await raw_call(self._client.events.delete(event_id, timeout=timeout, **extras))
 
     async def ensure(
         self,
@@ -524,6 +519,7 @@ class AsyncRawEvents:
         events: Iterable[EventName],
         apikey: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[builtins.list[EventHook]]:
         """Make the subscriptions of ``callback_url`` exactly ``events`` with ``apikey``.
 
@@ -532,7 +528,9 @@ class AsyncRawEvents:
         afterwards.
         """
         return await raw_call(
-            self._client.events.ensure(callback_url, events=events, apikey=apikey, timeout=timeout)
+            self._client.events.ensure(
+                callback_url, events=events, apikey=apikey, timeout=timeout, **extras
+            )
         )
 
 
@@ -546,13 +544,20 @@ class AsyncRawAuth:
         self._client = client
 
     async def login(
-        self, username: str, password: str, *, timeout: Timeout | None = None
+        self,
+        username: str,
+        password: str,
+        *,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[LoginData]:
         """``POST /v1/auth``: the account (including its ``api_key``) for a username/password."""
-        return await raw_call(self._client.auth.login(username, password, timeout=timeout))
+        return await raw_call(
+            self._client.auth.login(username, password, timeout=timeout, **extras)
+        )
 
     async def token(
-        self, api_key: str, *, timeout: Timeout | None = None
+        self, api_key: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[TokenData]:
         """``POST /v2/auth/token``: a fresh access token for ``api_key`` (not cached)."""
-        return await raw_call(self._client.auth.token(api_key, timeout=timeout))
+        return await raw_call(self._client.auth.token(api_key, timeout=timeout, **extras))

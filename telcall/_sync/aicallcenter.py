@@ -4,22 +4,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import tzinfo
 from functools import cached_property
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
-from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
+from telcall._core.client import ClientSettings
 from telcall._core.hooks import Hooks
+from telcall._core.options import RequestExtras
 from telcall._core.pagination import Page
 from telcall._core.raw import RawResponse
-from telcall._core.records import DEFAULT_TZ
-from telcall._core.settings import SslSetting
-from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
+from telcall._core.transport import Timeout
 from telcall._sync._bridge import ClientHandle, SyncIterator
 from telcall.aicallcenter.client import AsyncAICallCenterClient
 from telcall.aicallcenter.models import Call, CampaignContact, ImportResult
-from telcall.aicallcenter.resources._calls import DEFAULT_LIMIT, DateLike
+from telcall.aicallcenter.resources._calls import DEFAULT_LIMIT, CallWindow
 from telcall.aicallcenter.resources.campaigns import DEFAULT_BATCH_SIZE
 
 __all__ = (
@@ -49,17 +47,7 @@ class AICallCenterClient:
         base_url: str | None = None,
         secret_key: str | None = None,
         access_token: str | None = None,
-        timeout: Timeout | None = None,
-        max_retries: int = 2,
-        deadline: float | None = None,
-        tz: str | tzinfo = DEFAULT_TZ,
-        pool_limit: int = 100,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
-        hooks: Hooks | None = None,
-        proxy: str | None = None,
-        ssl: SslSetting = True,
-        trust_env: bool = True,
+        **settings: Unpack[ClientSettings],
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
         self._client: ClientHandle[AsyncAICallCenterClient] = ClientHandle(
@@ -67,17 +55,8 @@ class AICallCenterClient:
                 base_url=base_url,
                 secret_key=secret_key,
                 access_token=access_token,
-                timeout=timeout,
-                max_retries=max_retries,
-                deadline=deadline,
-                tz=tz,
-                pool_limit=pool_limit,
-                max_response_bytes=max_response_bytes,
-                token_cooldown=token_cooldown,
-                hooks=hooks,
-                proxy=proxy,
-                ssl=ssl,
-                trust_env=trust_env,
+                session=None,
+                **settings,
             )
         )
 
@@ -195,21 +174,15 @@ class CampaignCalls:
         self,
         campaign_id: str,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> Page[Call]:
         """``GET /api/campaigns/<campaign_id>/export``: one page (``.items``, ``.total``)."""
         return self._client.call(
             lambda _api: _api.campaigns.calls.list(
-                campaign_id,
-                start_time=start_time,
-                end_time=end_time,
-                limit=limit,
-                offset=offset,
-                timeout=timeout,
+                campaign_id, limit=limit, offset=offset, timeout=timeout, **window
             )
         )
 
@@ -217,25 +190,23 @@ class CampaignCalls:
         self,
         campaign_id: str,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> SyncIterator[Page[Call]]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
         return self._client.iterate(
             lambda _api: _api.campaigns.calls.pages(
                 campaign_id,
-                start_time=start_time,
-                end_time=end_time,
                 page_size=page_size,
                 max_items=max_items,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **window,
             )
         )
 
@@ -243,25 +214,23 @@ class CampaignCalls:
         self,
         campaign_id: str,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> SyncIterator[Call]:
         """Every call of the campaign, page by page (see :meth:`pages`)."""
         return self._client.iterate(
             lambda _api: _api.campaigns.calls.iterate(
                 campaign_id,
-                start_time=start_time,
-                end_time=end_time,
                 page_size=page_size,
                 max_items=max_items,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **window,
             )
         )
 
@@ -293,6 +262,7 @@ class Campaigns:
         batch_size: int = DEFAULT_BATCH_SIZE,
         strict: bool = False,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> ImportResult:
         """``POST /api/campaigns/<campaign_id>/import``: add contacts, in batches.
 
@@ -323,6 +293,7 @@ class Campaigns:
                 batch_size=batch_size,
                 strict=strict,
                 timeout=timeout,
+                **extras,
             )
         )
 
@@ -348,68 +319,59 @@ class UserCalls:
     def list(
         self,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> Page[Call]:
         """``GET /api/users/call-log``: one page (``.items``, ``.total``)."""
         return self._client.call(
             lambda _api: _api.users.calls.list(
-                start_time=start_time,
-                end_time=end_time,
-                limit=limit,
-                offset=offset,
-                timeout=timeout,
+                limit=limit, offset=offset, timeout=timeout, **window
             )
         )
 
     def pages(
         self,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> SyncIterator[Page[Call]]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
         return self._client.iterate(
             lambda _api: _api.users.calls.pages(
-                start_time=start_time,
-                end_time=end_time,
                 page_size=page_size,
                 max_items=max_items,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **window,
             )
         )
 
     def iterate(
         self,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> SyncIterator[Call]:
         """Every call, page by page (see :meth:`pages`)."""
         return self._client.iterate(
             lambda _api: _api.users.calls.iterate(
-                start_time=start_time,
-                end_time=end_time,
                 page_size=page_size,
                 max_items=max_items,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **window,
             )
         )
 
@@ -446,21 +408,15 @@ class RawCampaignCalls:
         self,
         campaign_id: str,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> RawResponse[Page[Call]]:
         """``GET /api/campaigns/<campaign_id>/export``: one page (``.items``, ``.total``)."""
         return self._client.call(
             lambda _api: _api.with_raw_response.campaigns.calls.list(
-                campaign_id,
-                start_time=start_time,
-                end_time=end_time,
-                limit=limit,
-                offset=offset,
-                timeout=timeout,
+                campaign_id, limit=limit, offset=offset, timeout=timeout, **window
             )
         )
 
@@ -488,6 +444,7 @@ class RawCampaigns:
         batch_size: int = DEFAULT_BATCH_SIZE,
         strict: bool = False,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[ImportResult]:
         """``POST /api/campaigns/<campaign_id>/import``: add contacts, in batches.
 
@@ -518,6 +475,7 @@ class RawCampaigns:
                 batch_size=batch_size,
                 strict=strict,
                 timeout=timeout,
+                **extras,
             )
         )
 
@@ -534,20 +492,15 @@ class RawUserCalls:
     def list(
         self,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> RawResponse[Page[Call]]:
         """``GET /api/users/call-log``: one page (``.items``, ``.total``)."""
         return self._client.call(
             lambda _api: _api.with_raw_response.users.calls.list(
-                start_time=start_time,
-                end_time=end_time,
-                limit=limit,
-                offset=offset,
-                timeout=timeout,
+                limit=limit, offset=offset, timeout=timeout, **window
             )
         )
 

@@ -5,25 +5,22 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from datetime import date, tzinfo
+from datetime import date
 from functools import cached_property
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
-from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
+from telcall._core.client import ClientSettings
 from telcall._core.hooks import Hooks
+from telcall._core.options import RequestExtras
 from telcall._core.pagination import Page
 from telcall._core.raw import RawResponse
-from telcall._core.records import DEFAULT_TZ
-from telcall._core.settings import SslSetting
-from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
-from telcall._core.validation import DateLike
+from telcall._core.transport import Timeout
 from telcall._sync._bridge import ClientHandle, SyncIterator
 from telcall.omicall.client import AsyncOmicallClient
 from telcall.omicall.models import (
     CallTransaction,
     Contact,
-    ContactFilter,
     ContactNote,
     DynamicAttribute,
     Envelope,
@@ -32,8 +29,11 @@ from telcall.omicall.models import (
     MoreInformation,
     NewContact,
 )
-from telcall.omicall.resources.call_history import MAX_PAGE_SIZE as _call_history_MAX_PAGE_SIZE
-from telcall.omicall.resources.contacts import MAX_PAGE_SIZE, EmailLike, PhoneLike
+from telcall.omicall.resources.call_history import (
+    MAX_PAGE_SIZE as _call_history_MAX_PAGE_SIZE,
+    CallHistoryRange,
+)
+from telcall.omicall.resources.contacts import MAX_PAGE_SIZE, ContactSearch, EmailLike, PhoneLike
 
 __all__ = (
     "CallHistory",
@@ -58,35 +58,12 @@ class OmicallClient:
         base_url: str | None = None,
         api_key: str | None = None,
         token: str | None = None,
-        timeout: Timeout | None = None,
-        max_retries: int = 2,
-        deadline: float | None = None,
-        tz: str | tzinfo = DEFAULT_TZ,
-        pool_limit: int = 100,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
-        hooks: Hooks | None = None,
-        proxy: str | None = None,
-        ssl: SslSetting = True,
-        trust_env: bool = True,
+        **settings: Unpack[ClientSettings],
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
         self._client: ClientHandle[AsyncOmicallClient] = ClientHandle(
             lambda: AsyncOmicallClient(
-                base_url=base_url,
-                api_key=api_key,
-                token=token,
-                timeout=timeout,
-                max_retries=max_retries,
-                deadline=deadline,
-                tz=tz,
-                pool_limit=pool_limit,
-                max_response_bytes=max_response_bytes,
-                token_cooldown=token_cooldown,
-                hooks=hooks,
-                proxy=proxy,
-                ssl=ssl,
-                trust_env=trust_env,
+                base_url=base_url, api_key=api_key, token=token, session=None, **settings
             )
         )
 
@@ -198,11 +175,10 @@ class Contacts:
     def list(
         self,
         *,
-        keyword: str | None = None,
-        filters: Sequence[ContactFilter | Mapping[str, Any]] | None = None,
         page: int = 1,
         size: int = MAX_PAGE_SIZE,
         timeout: Timeout | None = None,
+        **search: Unpack[ContactSearch],
     ) -> Page[Contact]:
         """``POST /api/contacts/list``: one page (``.items``, ``.total``, ``.has_more``).
 
@@ -211,52 +187,46 @@ class Contacts:
         ``"unassigned"`` or an agent's e-mail).
         """
         return self._client.call(
-            lambda _api: _api.contacts.list(
-                keyword=keyword, filters=filters, page=page, size=size, timeout=timeout
-            )
+            lambda _api: _api.contacts.list(page=page, size=size, timeout=timeout, **search)
         )
 
     def pages(
         self,
         *,
-        keyword: str | None = None,
-        filters: Sequence[ContactFilter | Mapping[str, Any]] | None = None,
         page_size: int = MAX_PAGE_SIZE,
         max_items: int | None = None,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **search: Unpack[ContactSearch],
     ) -> SyncIterator[Page[Contact]]:
         """Every matching page in order, following ``has_next``; ``prefetch=1`` overlaps I/O."""
         return self._client.iterate(
             lambda _api: _api.contacts.pages(
-                keyword=keyword,
-                filters=filters,
                 page_size=page_size,
                 max_items=max_items,
                 prefetch=prefetch,
                 timeout=timeout,
+                **search,
             )
         )
 
     def iterate(
         self,
         *,
-        keyword: str | None = None,
-        filters: Sequence[ContactFilter | Mapping[str, Any]] | None = None,
         page_size: int = MAX_PAGE_SIZE,
         max_items: int | None = None,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **search: Unpack[ContactSearch],
     ) -> SyncIterator[Contact]:
         """Every matching contact, page by page (see :meth:`pages`)."""
         return self._client.iterate(
             lambda _api: _api.contacts.iterate(
-                keyword=keyword,
-                filters=filters,
                 page_size=page_size,
                 max_items=max_items,
                 prefetch=prefetch,
                 timeout=timeout,
+                **search,
             )
         )
 
@@ -278,6 +248,7 @@ class Contacts:
         passport: str | None = None,
         address: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Contact:
         """``POST /api/contacts/add``: create one contact (arguments keep the wire names).
 
@@ -302,11 +273,16 @@ class Contacts:
                 passport=passport,
                 address=address,
                 timeout=timeout,
+                **extras,
             )
         )
 
     def add_many(
-        self, contacts: Sequence[NewContact | Mapping[str, Any]], *, timeout: Timeout | None = None
+        self,
+        contacts: Sequence[NewContact | Mapping[str, Any]],
+        *,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Envelope[Any]:
         """``POST /api/contacts/add-more``: queue many contacts for creation.
 
@@ -315,7 +291,9 @@ class Contacts:
         it later rejects is not reported here. Every element is checked as in
         :meth:`add` before anything is sent. Not retried once sent.
         """
-        return self._client.call(lambda _api: _api.contacts.add_many(contacts, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.contacts.add_many(contacts, timeout=timeout, **extras)
+        )
 
     def update(
         self,
@@ -335,6 +313,7 @@ class Contacts:
         passport: str | None = None,
         address: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Contact:
         """``POST /api/contacts/update``: change the contact whose partner id is ``refId``.
 
@@ -358,18 +337,29 @@ class Contacts:
                 passport=passport,
                 address=address,
                 timeout=timeout,
+                **extras,
             )
         )
 
-    def delete(self, contact_id: str, *, timeout: Timeout | None = None) -> Envelope[Any]:
+    def delete(
+        self, contact_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> Envelope[Any]:
         """``DELETE /api/contacts/delete/<contact_id>``."""
-        return self._client.call(lambda _api: _api.contacts.delete(contact_id, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.contacts.delete(contact_id, timeout=timeout, **extras)
+        )
 
     def add_notes(
-        self, notes: Sequence[ContactNote | Mapping[str, Any]], *, timeout: Timeout | None = None
+        self,
+        notes: Sequence[ContactNote | Mapping[str, Any]],
+        *,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Envelope[Any]:
         """``POST /api/contacts/add-note``: add notes (``content``, ``phone``, ``note_by``)."""
-        return self._client.call(lambda _api: _api.contacts.add_notes(notes, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.contacts.add_notes(notes, timeout=timeout, **extras)
+        )
 
     def get(
         self,
@@ -378,6 +368,7 @@ class Contacts:
         ref_id: str | None = None,
         ref_code: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Contact:
         """``GET /api/contacts/get``: the contact with this phone, ``ref_id`` or ``ref_code``.
 
@@ -385,17 +376,23 @@ class Contacts:
         """
         return self._client.call(
             lambda _api: _api.contacts.get(
-                phone=phone, ref_id=ref_id, ref_code=ref_code, timeout=timeout
+                phone=phone, ref_id=ref_id, ref_code=ref_code, timeout=timeout, **extras
             )
         )
 
-    def details(self, contact_id: str, *, timeout: Timeout | None = None) -> Contact:
+    def details(
+        self, contact_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> Contact:
         """``GET /api/contacts/details/<contact_id>``: one contact by its OMICall id."""
-        return self._client.call(lambda _api: _api.contacts.details(contact_id, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.contacts.details(contact_id, timeout=timeout, **extras)
+        )
 
-    def layout(self, *, timeout: Timeout | None = None) -> builtins.list[LayoutAttribute]:
+    def layout(
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> builtins.list[LayoutAttribute]:
         """``GET /api/source_contact_layout/get``: the dynamic attribute definitions."""
-        return self._client.call(lambda _api: _api.contacts.layout(timeout=timeout))
+        return self._client.call(lambda _api: _api.contacts.layout(timeout=timeout, **extras))
 
 
 class CallHistory:
@@ -418,31 +415,27 @@ class CallHistory:
     def list(
         self,
         *,
-        from_date: DateLike,
-        to_date: DateLike,
         page: int = 1,
         size: int = _call_history_MAX_PAGE_SIZE,
         timeout: Timeout | None = None,
+        **window: Unpack[CallHistoryRange],
     ) -> Page[CallTransaction]:
         """``POST /api/call_transaction/list``: one page of a range of at most 30 days.
 
         For longer ranges use :meth:`pages` or :meth:`iterate`, which split them.
         """
         return self._client.call(
-            lambda _api: _api.call_history.list(
-                from_date=from_date, to_date=to_date, page=page, size=size, timeout=timeout
-            )
+            lambda _api: _api.call_history.list(page=page, size=size, timeout=timeout, **window)
         )
 
     def pages(
         self,
         *,
-        from_date: DateLike,
-        to_date: DateLike,
         page_size: int = _call_history_MAX_PAGE_SIZE,
         max_items: int | None = None,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallHistoryRange],
     ) -> SyncIterator[Page[CallTransaction]]:
         """Every non-empty page of ``[from_date, to_date)``, window after window.
 
@@ -452,34 +445,31 @@ class CallHistory:
         """
         return self._client.iterate(
             lambda _api: _api.call_history.pages(
-                from_date=from_date,
-                to_date=to_date,
                 page_size=page_size,
                 max_items=max_items,
                 prefetch=prefetch,
                 timeout=timeout,
+                **window,
             )
         )
 
     def iterate(
         self,
         *,
-        from_date: DateLike,
-        to_date: DateLike,
         page_size: int = _call_history_MAX_PAGE_SIZE,
         max_items: int | None = None,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallHistoryRange],
     ) -> SyncIterator[CallTransaction]:
         """Every call of ``[from_date, to_date)``, page by page (see :meth:`pages`)."""
         return self._client.iterate(
             lambda _api: _api.call_history.iterate(
-                from_date=from_date,
-                to_date=to_date,
                 page_size=page_size,
                 max_items=max_items,
                 prefetch=prefetch,
                 timeout=timeout,
+                **window,
             )
         )
 
@@ -496,11 +486,10 @@ class RawContacts:
     def list(
         self,
         *,
-        keyword: str | None = None,
-        filters: Sequence[ContactFilter | Mapping[str, Any]] | None = None,
         page: int = 1,
         size: int = MAX_PAGE_SIZE,
         timeout: Timeout | None = None,
+        **search: Unpack[ContactSearch],
     ) -> RawResponse[Page[Contact]]:
         """``POST /api/contacts/list``: one page (``.items``, ``.total``, ``.has_more``).
 
@@ -510,7 +499,7 @@ class RawContacts:
         """
         return self._client.call(
             lambda _api: _api.with_raw_response.contacts.list(
-                keyword=keyword, filters=filters, page=page, size=size, timeout=timeout
+                page=page, size=size, timeout=timeout, **search
             )
         )
 
@@ -532,6 +521,7 @@ class RawContacts:
         passport: str | None = None,
         address: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Contact]:
         """``POST /api/contacts/add``: create one contact (arguments keep the wire names).
 
@@ -556,11 +546,16 @@ class RawContacts:
                 passport=passport,
                 address=address,
                 timeout=timeout,
+                **extras,
             )
         )
 
     def add_many(
-        self, contacts: Sequence[NewContact | Mapping[str, Any]], *, timeout: Timeout | None = None
+        self,
+        contacts: Sequence[NewContact | Mapping[str, Any]],
+        *,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Envelope[Any]]:
         """``POST /api/contacts/add-more``: queue many contacts for creation.
 
@@ -570,7 +565,9 @@ class RawContacts:
         :meth:`add` before anything is sent. Not retried once sent.
         """
         return self._client.call(
-            lambda _api: _api.with_raw_response.contacts.add_many(contacts, timeout=timeout)
+            lambda _api: _api.with_raw_response.contacts.add_many(
+                contacts, timeout=timeout, **extras
+            )
         )
 
     def update(
@@ -591,6 +588,7 @@ class RawContacts:
         passport: str | None = None,
         address: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Contact]:
         """``POST /api/contacts/update``: change the contact whose partner id is ``refId``.
 
@@ -614,23 +612,30 @@ class RawContacts:
                 passport=passport,
                 address=address,
                 timeout=timeout,
+                **extras,
             )
         )
 
     def delete(
-        self, contact_id: str, *, timeout: Timeout | None = None
+        self, contact_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[Envelope[Any]]:
         """``DELETE /api/contacts/delete/<contact_id>``."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.contacts.delete(contact_id, timeout=timeout)
+            lambda _api: _api.with_raw_response.contacts.delete(
+                contact_id, timeout=timeout, **extras
+            )
         )
 
     def add_notes(
-        self, notes: Sequence[ContactNote | Mapping[str, Any]], *, timeout: Timeout | None = None
+        self,
+        notes: Sequence[ContactNote | Mapping[str, Any]],
+        *,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Envelope[Any]]:
         """``POST /api/contacts/add-note``: add notes (``content``, ``phone``, ``note_by``)."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.contacts.add_notes(notes, timeout=timeout)
+            lambda _api: _api.with_raw_response.contacts.add_notes(notes, timeout=timeout, **extras)
         )
 
     def get(
@@ -640,6 +645,7 @@ class RawContacts:
         ref_id: str | None = None,
         ref_code: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Contact]:
         """``GET /api/contacts/get``: the contact with this phone, ``ref_id`` or ``ref_code``.
 
@@ -647,22 +653,26 @@ class RawContacts:
         """
         return self._client.call(
             lambda _api: _api.with_raw_response.contacts.get(
-                phone=phone, ref_id=ref_id, ref_code=ref_code, timeout=timeout
+                phone=phone, ref_id=ref_id, ref_code=ref_code, timeout=timeout, **extras
             )
         )
 
-    def details(self, contact_id: str, *, timeout: Timeout | None = None) -> RawResponse[Contact]:
+    def details(
+        self, contact_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> RawResponse[Contact]:
         """``GET /api/contacts/details/<contact_id>``: one contact by its OMICall id."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.contacts.details(contact_id, timeout=timeout)
+            lambda _api: _api.with_raw_response.contacts.details(
+                contact_id, timeout=timeout, **extras
+            )
         )
 
     def layout(
-        self, *, timeout: Timeout | None = None
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[builtins.list[LayoutAttribute]]:
         """``GET /api/source_contact_layout/get``: the dynamic attribute definitions."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.contacts.layout(timeout=timeout)
+            lambda _api: _api.with_raw_response.contacts.layout(timeout=timeout, **extras)
         )
 
 
@@ -678,11 +688,10 @@ class RawCallHistory:
     def list(
         self,
         *,
-        from_date: DateLike,
-        to_date: DateLike,
         page: int = 1,
         size: int = _call_history_MAX_PAGE_SIZE,
         timeout: Timeout | None = None,
+        **window: Unpack[CallHistoryRange],
     ) -> RawResponse[Page[CallTransaction]]:
         """``POST /api/call_transaction/list``: one page of a range of at most 30 days.
 
@@ -690,7 +699,7 @@ class RawCallHistory:
         """
         return self._client.call(
             lambda _api: _api.with_raw_response.call_history.list(
-                from_date=from_date, to_date=to_date, page=page, size=size, timeout=timeout
+                page=page, size=size, timeout=timeout, **window
             )
         )
 

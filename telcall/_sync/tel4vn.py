@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import tzinfo
 from functools import cached_property
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, Unpack
 
-from telcall._core.auth import DEFAULT_TOKEN_COOLDOWN
+from telcall._core.client import ClientSettings
 from telcall._core.hooks import Hooks
+from telcall._core.options import RequestExtras
 from telcall._core.pagination import Page
 from telcall._core.raw import RawResponse
-from telcall._core.records import DEFAULT_TZ
-from telcall._core.settings import SslSetting
-from telcall._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout
-from telcall._core.validation import DateLike
+from telcall._core.transport import Timeout
 from telcall._sync._bridge import ClientHandle, SyncIterator
-from telcall.tel4vn._validation import CdrDirectionFilter, CdrStatusFilter
 from telcall.tel4vn.client import AsyncTel4vnClient
 from telcall.tel4vn.models import (
     AnyCdr,
@@ -42,6 +38,9 @@ from telcall.tel4vn.models import (
     TokenData,
     UserStatus,
 )
+from telcall.tel4vn.resources.cdrs import CdrFilters
+from telcall.tel4vn.resources.click2call import CallOptions
+from telcall.tel4vn.resources.customers import CustomerFilters
 
 __all__ = (
     "Auth",
@@ -80,18 +79,8 @@ class Tel4vnClient:
         base_url: str | None = None,
         api_key: str | None = None,
         token: str | None = None,
-        timeout: Timeout | None = None,
-        max_retries: int = 2,
-        deadline: float | None = None,
-        tz: str | tzinfo = DEFAULT_TZ,
-        pool_limit: int = 100,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
-        hooks: Hooks | None = None,
-        proxy: str | None = None,
-        ssl: SslSetting = True,
-        trust_env: bool = True,
         cdr_mapping: CdrMapping = "auto",
+        **settings: Unpack[ClientSettings],
     ) -> None:
         """Build the async client on the bridge loop; bad arguments raise here."""
         self._client: ClientHandle[AsyncTel4vnClient] = ClientHandle(
@@ -99,18 +88,9 @@ class Tel4vnClient:
                 base_url=base_url,
                 api_key=api_key,
                 token=token,
-                timeout=timeout,
-                max_retries=max_retries,
-                deadline=deadline,
-                tz=tz,
-                pool_limit=pool_limit,
-                max_response_bytes=max_response_bytes,
-                token_cooldown=token_cooldown,
-                hooks=hooks,
-                proxy=proxy,
-                ssl=ssl,
-                trust_env=trust_env,
+                session=None,
                 cdr_mapping=cdr_mapping,
+                **settings,
             )
         )
 
@@ -254,13 +234,24 @@ class Auth:
         """The async object's repr (secrets redacted)."""
         return self._client.describe(lambda _api: _api.auth)
 
-    def login(self, username: str, password: str, *, timeout: Timeout | None = None) -> LoginData:
+    def login(
+        self,
+        username: str,
+        password: str,
+        *,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
+    ) -> LoginData:
         """``POST /v1/auth``: the account (including its ``api_key``) for a username/password."""
-        return self._client.call(lambda _api: _api.auth.login(username, password, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.auth.login(username, password, timeout=timeout, **extras)
+        )
 
-    def token(self, api_key: str, *, timeout: Timeout | None = None) -> TokenData:
+    def token(
+        self, api_key: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> TokenData:
         """``POST /v2/auth/token``: a fresh access token for ``api_key`` (not cached)."""
-        return self._client.call(lambda _api: _api.auth.token(api_key, timeout=timeout))
+        return self._client.call(lambda _api: _api.auth.token(api_key, timeout=timeout, **extras))
 
 
 class Events:
@@ -276,9 +267,11 @@ class Events:
         """The async object's repr (secrets redacted)."""
         return self._client.describe(lambda _api: _api.events)
 
-    def list(self, *, timeout: Timeout | None = None) -> builtins.list[EventHook]:
+    def list(
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> builtins.list[EventHook]:
         """``GET /v1/event``: every subscription of the tenant."""
-        return self._client.call(lambda _api: _api.events.list(timeout=timeout))
+        return self._client.call(lambda _api: _api.events.list(timeout=timeout, **extras))
 
     def create(
         self,
@@ -287,6 +280,7 @@ class Events:
         event: EventName,
         callback_apikey: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> EventCreated:
         """``POST /v1/event``: subscribe ``callback_url`` to ``event``.
 
@@ -299,12 +293,17 @@ class Events:
                 event=event,
                 callback_apikey=callback_apikey,
                 timeout=timeout,
+                **extras,
             )
         )
 
-    def delete(self, event_id: str, *, timeout: Timeout | None = None) -> EventDeleted:
+    def delete(
+        self, event_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> EventDeleted:
         """``DELETE /v1/event/<event_id>`` (the subscription's ``event_domain_uuid``)."""
-        return self._client.call(lambda _api: _api.events.delete(event_id, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.events.delete(event_id, timeout=timeout, **extras)
+        )
 
     def ensure(
         self,
@@ -313,6 +312,7 @@ class Events:
         events: Iterable[EventName],
         apikey: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> builtins.list[EventHook]:
         """Make the subscriptions of ``callback_url`` exactly ``events`` with ``apikey``.
 
@@ -322,7 +322,7 @@ class Events:
         """
         return self._client.call(
             lambda _api: _api.events.ensure(
-                callback_url, events=events, apikey=apikey, timeout=timeout
+                callback_url, events=events, apikey=apikey, timeout=timeout, **extras
             )
         )
 
@@ -345,30 +345,21 @@ class Cdrs:
         """The async object's repr (secrets redacted)."""
         return self._client.describe(lambda _api: _api.cdrs)
 
-    def get(self, cdr_id: str, *, timeout: Timeout | None = None) -> AnyCdr:
+    def get(
+        self, cdr_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AnyCdr:
         """``GET /v2/cdr/<cdr_id>``: one record by CDR id or ``sip_call_id``."""
-        return self._client.call(lambda _api: _api.cdrs.get(cdr_id, timeout=timeout))
+        return self._client.call(lambda _api: _api.cdrs.get(cdr_id, timeout=timeout, **extras))
 
     def list(
         self,
         *,
-        start_date: DateLike | None = None,
-        end_date: DateLike | None = None,
-        duration: int | None = None,
-        min_duration: int | None = None,
-        extension: str | None = None,
-        phone: str | None = None,
-        direction: CdrDirectionFilter | None = None,
-        status: CdrStatusFilter | None = None,
-        hotline: str | None = None,
-        campaign_uuid: str | None = None,
-        start_date_ended: DateLike | None = None,
-        end_date_ended: DateLike | None = None,
         page: int | None = None,
         limit: int = 50,
         offset: int | None = None,
         scroll_id: str | None = None,
         timeout: Timeout | None = None,
+        **filters: Unpack[CdrFilters],
     ) -> Page[AnyCdr]:
         """``GET /v2/cdr``: one page.
 
@@ -378,47 +369,25 @@ class Cdrs:
         """
         return self._client.call(
             lambda _api: _api.cdrs.list(
-                start_date=start_date,
-                end_date=end_date,
-                duration=duration,
-                min_duration=min_duration,
-                extension=extension,
-                phone=phone,
-                direction=direction,
-                status=status,
-                hotline=hotline,
-                campaign_uuid=campaign_uuid,
-                start_date_ended=start_date_ended,
-                end_date_ended=end_date_ended,
                 page=page,
                 limit=limit,
                 offset=offset,
                 scroll_id=scroll_id,
                 timeout=timeout,
+                **filters,
             )
         )
 
     def pages(
         self,
         *,
-        start_date: DateLike | None = None,
-        end_date: DateLike | None = None,
-        duration: int | None = None,
-        min_duration: int | None = None,
-        extension: str | None = None,
-        phone: str | None = None,
-        direction: CdrDirectionFilter | None = None,
-        status: CdrStatusFilter | None = None,
-        hotline: str | None = None,
-        campaign_uuid: str | None = None,
-        start_date_ended: DateLike | None = None,
-        end_date_ended: DateLike | None = None,
         page_size: int = 500,
         max_items: int | None = None,
         pagination: Literal["scroll", "offset"] = "scroll",
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CdrFilters],
     ) -> SyncIterator[Page[AnyCdr]]:
         """Every matching page, in order.
 
@@ -430,70 +399,37 @@ class Cdrs:
         """
         return self._client.iterate(
             lambda _api: _api.cdrs.pages(
-                start_date=start_date,
-                end_date=end_date,
-                duration=duration,
-                min_duration=min_duration,
-                extension=extension,
-                phone=phone,
-                direction=direction,
-                status=status,
-                hotline=hotline,
-                campaign_uuid=campaign_uuid,
-                start_date_ended=start_date_ended,
-                end_date_ended=end_date_ended,
                 page_size=page_size,
                 max_items=max_items,
                 pagination=pagination,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **filters,
             )
         )
 
     def iterate(
         self,
         *,
-        start_date: DateLike | None = None,
-        end_date: DateLike | None = None,
-        duration: int | None = None,
-        min_duration: int | None = None,
-        extension: str | None = None,
-        phone: str | None = None,
-        direction: CdrDirectionFilter | None = None,
-        status: CdrStatusFilter | None = None,
-        hotline: str | None = None,
-        campaign_uuid: str | None = None,
-        start_date_ended: DateLike | None = None,
-        end_date_ended: DateLike | None = None,
         page_size: int = 500,
         max_items: int | None = None,
         pagination: Literal["scroll", "offset"] = "scroll",
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CdrFilters],
     ) -> SyncIterator[AnyCdr]:
         """Every matching record, page by page (see :meth:`pages`)."""
         return self._client.iterate(
             lambda _api: _api.cdrs.iterate(
-                start_date=start_date,
-                end_date=end_date,
-                duration=duration,
-                min_duration=min_duration,
-                extension=extension,
-                phone=phone,
-                direction=direction,
-                status=status,
-                hotline=hotline,
-                campaign_uuid=campaign_uuid,
-                start_date_ended=start_date_ended,
-                end_date_ended=end_date_ended,
                 page_size=page_size,
                 max_items=max_items,
                 pagination=pagination,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **filters,
             )
         )
 
@@ -521,29 +457,12 @@ class Click2Call:
         *,
         ext: str,
         phone: str,
-        src_cid_name: str | None = None,
-        src_cid_number: str | None = None,
-        dest_cid_name: str | None = None,
-        dest_cid_number: str | None = None,
-        auto_answer: bool | None = None,
-        hotline: str | None = None,
-        customer_id: str | None = None,
         timeout: Timeout | None = None,
+        **options: Unpack[CallOptions],
     ) -> Click2CallResult:
         """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
         return self._client.call(
-            lambda _api: _api.click2call.call(
-                ext=ext,
-                phone=phone,
-                src_cid_name=src_cid_name,
-                src_cid_number=src_cid_number,
-                dest_cid_name=dest_cid_name,
-                dest_cid_number=dest_cid_number,
-                auto_answer=auto_answer,
-                hotline=hotline,
-                customer_id=customer_id,
-                timeout=timeout,
-            )
+            lambda _api: _api.click2call.call(ext=ext, phone=phone, timeout=timeout, **options)
         )
 
     def call_nowait(
@@ -551,38 +470,29 @@ class Click2Call:
         *,
         ext: str,
         phone: str,
-        src_cid_name: str | None = None,
-        src_cid_number: str | None = None,
-        dest_cid_name: str | None = None,
-        dest_cid_number: str | None = None,
-        auto_answer: bool | None = None,
-        hotline: str | None = None,
-        customer_id: str | None = None,
         timeout: Timeout | None = None,
+        **options: Unpack[CallOptions],
     ) -> Click2CallResult:
         """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
         return self._client.call(
             lambda _api: _api.click2call.call_nowait(
-                ext=ext,
-                phone=phone,
-                src_cid_name=src_cid_name,
-                src_cid_number=src_cid_number,
-                dest_cid_name=dest_cid_name,
-                dest_cid_number=dest_cid_number,
-                auto_answer=auto_answer,
-                hotline=hotline,
-                customer_id=customer_id,
-                timeout=timeout,
+                ext=ext, phone=phone, timeout=timeout, **options
             )
         )
 
     def call_customer(
-        self, *, customer_id: str, mobile: str, agent: str, timeout: Timeout | None = None
+        self,
+        *,
+        customer_id: str,
+        mobile: str,
+        agent: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Click2CallResult:
         """``POST /v2/click2call``: call ``customer_id`` on ``mobile`` from extension ``agent``."""
         return self._client.call(
             lambda _api: _api.click2call.call_customer(
-                customer_id=customer_id, mobile=mobile, agent=agent, timeout=timeout
+                customer_id=customer_id, mobile=mobile, agent=agent, timeout=timeout, **extras
             )
         )
 
@@ -600,33 +510,63 @@ class Calls:
         """The async object's repr (secrets redacted)."""
         return self._client.describe(lambda _api: _api.calls)
 
-    def list(self, *, timeout: Timeout | None = None) -> LiveCallList:
+    def list(
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> LiveCallList:
         """``GET /v2/call``: the calls in progress right now."""
-        return self._client.call(lambda _api: _api.calls.list(timeout=timeout))
+        return self._client.call(lambda _api: _api.calls.list(timeout=timeout, **extras))
 
     def transfer(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> CallControlResult:
         """``POST /v2/call/<call_id>/transfer``: hand the call to extension ``ext``."""
         return self._client.call(
-            lambda _api: _api.calls.transfer(call_id, ext=ext, timeout=timeout)
+            lambda _api: _api.calls.transfer(call_id, ext=ext, timeout=timeout, **extras)
         )
 
     def listen(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> CallControlResult:
         """``POST /v2/call/<call_id>/listen``: extension ``ext`` listens in silently."""
-        return self._client.call(lambda _api: _api.calls.listen(call_id, ext=ext, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.calls.listen(call_id, ext=ext, timeout=timeout, **extras)
+        )
 
     def whisper(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> CallControlResult:
         """``POST /v2/call/<call_id>/whisper``: ``ext`` coaches the agent, unheard by the caller."""
-        return self._client.call(lambda _api: _api.calls.whisper(call_id, ext=ext, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.calls.whisper(call_id, ext=ext, timeout=timeout, **extras)
+        )
 
-    def barge(self, call_id: str, *, ext: str, timeout: Timeout | None = None) -> CallControlResult:
+    def barge(
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
+    ) -> CallControlResult:
         """``POST /v2/call/<call_id>/barge``: ``ext`` joins a three-way call."""
-        return self._client.call(lambda _api: _api.calls.barge(call_id, ext=ext, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.calls.barge(call_id, ext=ext, timeout=timeout, **extras)
+        )
 
 
 class Autodialer:
@@ -652,6 +592,7 @@ class Autodialer:
         queue_agents: str | int,
         customers: Sequence[AutodialerCustomer | Mapping[str, Any]],
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> AutodialerResult:
         """``POST /v2/autodialer/queue``: load customers into a queue (not retried once sent)."""
         return self._client.call(
@@ -663,20 +604,33 @@ class Autodialer:
                 queue_agents=queue_agents,
                 customers=customers,
                 timeout=timeout,
+                **extras,
             )
         )
 
-    def stop(self, queue_code: str, *, timeout: Timeout | None = None) -> AutodialerResult:
+    def stop(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutodialerResult:
         """``POST /v2/autodialer/queue/stop``: pause a running queue."""
-        return self._client.call(lambda _api: _api.autodialer.stop(queue_code, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.autodialer.stop(queue_code, timeout=timeout, **extras)
+        )
 
-    def start(self, queue_code: str, *, timeout: Timeout | None = None) -> AutodialerResult:
+    def start(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutodialerResult:
         """``POST /v2/autodialer/queue/start``: resume a paused queue."""
-        return self._client.call(lambda _api: _api.autodialer.start(queue_code, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.autodialer.start(queue_code, timeout=timeout, **extras)
+        )
 
-    def delete(self, queue_code: str, *, timeout: Timeout | None = None) -> AutodialerResult:
+    def delete(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutodialerResult:
         """``POST /v2/autodialer/queue/delete``: withdraw a (stopped) queue."""
-        return self._client.call(lambda _api: _api.autodialer.delete(queue_code, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.autodialer.delete(queue_code, timeout=timeout, **extras)
+        )
 
 
 class Autocall:
@@ -702,6 +656,7 @@ class Autocall:
         max_recall_count: int | None = None,
         min_recall_duration: int | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> AutocallImportResult:
         """``POST /v2/autocall/queue``: load customers; ``data.success``/``data.fail`` list ids."""
         return self._client.call(
@@ -713,28 +668,48 @@ class Autocall:
                 max_recall_count=max_recall_count,
                 min_recall_duration=min_recall_duration,
                 timeout=timeout,
+                **extras,
             )
         )
 
     def dnc(
-        self, queue_code: str, *, customer_ids: Sequence[str], timeout: Timeout | None = None
+        self,
+        queue_code: str,
+        *,
+        customer_ids: Sequence[str],
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> AutocallResult:
         """``POST /v2/autocall/queue/dnc``: do not call these customers (if not dialled yet)."""
         return self._client.call(
-            lambda _api: _api.autocall.dnc(queue_code, customer_ids=customer_ids, timeout=timeout)
+            lambda _api: _api.autocall.dnc(
+                queue_code, customer_ids=customer_ids, timeout=timeout, **extras
+            )
         )
 
-    def stop(self, queue_code: str, *, timeout: Timeout | None = None) -> AutocallResult:
+    def stop(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutocallResult:
         """``POST /v2/autocall/queue/stop``: pause a running queue."""
-        return self._client.call(lambda _api: _api.autocall.stop(queue_code, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.autocall.stop(queue_code, timeout=timeout, **extras)
+        )
 
-    def start(self, queue_code: str, *, timeout: Timeout | None = None) -> AutocallResult:
+    def start(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutocallResult:
         """``POST /v2/autocall/queue/start``: resume a paused queue."""
-        return self._client.call(lambda _api: _api.autocall.start(queue_code, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.autocall.start(queue_code, timeout=timeout, **extras)
+        )
 
-    def delete(self, queue_code: str, *, timeout: Timeout | None = None) -> AutocallResult:
+    def delete(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutocallResult:
         """``POST /v2/autocall/queue/delete``: withdraw a (stopped) queue."""
-        return self._client.call(lambda _api: _api.autocall.delete(queue_code, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.autocall.delete(queue_code, timeout=timeout, **extras)
+        )
 
 
 class Users:
@@ -750,9 +725,11 @@ class Users:
         """The async object's repr (secrets redacted)."""
         return self._client.describe(lambda _api: _api.users)
 
-    def status(self, user_id: str, *, timeout: Timeout | None = None) -> UserStatus:
+    def status(
+        self, user_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> UserStatus:
         """``GET /v2/user/<user_id>/status``; ``user_id`` is the username or the uuid."""
-        return self._client.call(lambda _api: _api.users.status(user_id, timeout=timeout))
+        return self._client.call(lambda _api: _api.users.status(user_id, timeout=timeout, **extras))
 
 
 class Customers:
@@ -771,65 +748,67 @@ class Customers:
     def list(
         self,
         *,
-        campaign_id: str | None = None,
         limit: int = 50,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CustomerFilters],
     ) -> Page[Customer]:
         """``GET /v2/customer``: one page (``.items``, ``.total``)."""
         return self._client.call(
-            lambda _api: _api.customers.list(
-                campaign_id=campaign_id, limit=limit, offset=offset, timeout=timeout
-            )
+            lambda _api: _api.customers.list(limit=limit, offset=offset, timeout=timeout, **filters)
         )
 
     def pages(
         self,
         *,
-        campaign_id: str | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CustomerFilters],
     ) -> SyncIterator[Page[Customer]]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
         return self._client.iterate(
             lambda _api: _api.customers.pages(
-                campaign_id=campaign_id,
                 page_size=page_size,
                 max_items=max_items,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **filters,
             )
         )
 
     def iterate(
         self,
         *,
-        campaign_id: str | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CustomerFilters],
     ) -> SyncIterator[Customer]:
         """Every customer, page by page (see :meth:`pages`)."""
         return self._client.iterate(
             lambda _api: _api.customers.iterate(
-                campaign_id=campaign_id,
                 page_size=page_size,
                 max_items=max_items,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **filters,
             )
         )
 
-    def get(self, customer_id: str, *, timeout: Timeout | None = None) -> Customer:
+    def get(
+        self, customer_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> Customer:
         """``GET /v2/customer/<customer_id>``; unknown → ``NotFoundError``."""
-        return self._client.call(lambda _api: _api.customers.get(customer_id, timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.customers.get(customer_id, timeout=timeout, **extras)
+        )
 
     def create(
         self,
@@ -841,6 +820,7 @@ class Customers:
         customer_name: str | None = None,
         after_day: int | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> CustomerCreated:
         """``POST /v2/customer``: autodialed ``after_day`` days later (7 by default).
 
@@ -856,6 +836,7 @@ class Customers:
                 customer_name=customer_name,
                 after_day=after_day,
                 timeout=timeout,
+                **extras,
             )
         )
 
@@ -870,17 +851,26 @@ class RawAuth:
         self._client = client
 
     def login(
-        self, username: str, password: str, *, timeout: Timeout | None = None
+        self,
+        username: str,
+        password: str,
+        *,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[LoginData]:
         """``POST /v1/auth``: the account (including its ``api_key``) for a username/password."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.auth.login(username, password, timeout=timeout)
+            lambda _api: _api.with_raw_response.auth.login(
+                username, password, timeout=timeout, **extras
+            )
         )
 
-    def token(self, api_key: str, *, timeout: Timeout | None = None) -> RawResponse[TokenData]:
+    def token(
+        self, api_key: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> RawResponse[TokenData]:
         """``POST /v2/auth/token``: a fresh access token for ``api_key`` (not cached)."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.auth.token(api_key, timeout=timeout)
+            lambda _api: _api.with_raw_response.auth.token(api_key, timeout=timeout, **extras)
         )
 
 
@@ -893,9 +883,13 @@ class RawEvents:
         """Share the sync client's bridge handle."""
         self._client = client
 
-    def list(self, *, timeout: Timeout | None = None) -> RawResponse[builtins.list[EventHook]]:
+    def list(
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> RawResponse[builtins.list[EventHook]]:
         """``GET /v1/event``: every subscription of the tenant."""
-        return self._client.call(lambda _api: _api.with_raw_response.events.list(timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.with_raw_response.events.list(timeout=timeout, **extras)
+        )
 
     def create(
         self,
@@ -904,6 +898,7 @@ class RawEvents:
         event: EventName,
         callback_apikey: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[EventCreated]:
         """``POST /v1/event``: subscribe ``callback_url`` to ``event``.
 
@@ -916,13 +911,16 @@ class RawEvents:
                 event=event,
                 callback_apikey=callback_apikey,
                 timeout=timeout,
+                **extras,
             )
         )
 
-    def delete(self, event_id: str, *, timeout: Timeout | None = None) -> RawResponse[EventDeleted]:
+    def delete(
+        self, event_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> RawResponse[EventDeleted]:
         """``DELETE /v1/event/<event_id>`` (the subscription's ``event_domain_uuid``)."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.events.delete(event_id, timeout=timeout)
+            lambda _api: _api.with_raw_response.events.delete(event_id, timeout=timeout, **extras)
         )
 
     def ensure(
@@ -932,6 +930,7 @@ class RawEvents:
         events: Iterable[EventName],
         apikey: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[builtins.list[EventHook]]:
         """Make the subscriptions of ``callback_url`` exactly ``events`` with ``apikey``.
 
@@ -941,7 +940,7 @@ class RawEvents:
         """
         return self._client.call(
             lambda _api: _api.with_raw_response.events.ensure(
-                callback_url, events=events, apikey=apikey, timeout=timeout
+                callback_url, events=events, apikey=apikey, timeout=timeout, **extras
             )
         )
 
@@ -955,32 +954,23 @@ class RawCdrs:
         """Share the sync client's bridge handle."""
         self._client = client
 
-    def get(self, cdr_id: str, *, timeout: Timeout | None = None) -> RawResponse[AnyCdr]:
+    def get(
+        self, cdr_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> RawResponse[AnyCdr]:
         """``GET /v2/cdr/<cdr_id>``: one record by CDR id or ``sip_call_id``."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.cdrs.get(cdr_id, timeout=timeout)
+            lambda _api: _api.with_raw_response.cdrs.get(cdr_id, timeout=timeout, **extras)
         )
 
     def list(
         self,
         *,
-        start_date: DateLike | None = None,
-        end_date: DateLike | None = None,
-        duration: int | None = None,
-        min_duration: int | None = None,
-        extension: str | None = None,
-        phone: str | None = None,
-        direction: CdrDirectionFilter | None = None,
-        status: CdrStatusFilter | None = None,
-        hotline: str | None = None,
-        campaign_uuid: str | None = None,
-        start_date_ended: DateLike | None = None,
-        end_date_ended: DateLike | None = None,
         page: int | None = None,
         limit: int = 50,
         offset: int | None = None,
         scroll_id: str | None = None,
         timeout: Timeout | None = None,
+        **filters: Unpack[CdrFilters],
     ) -> RawResponse[Page[AnyCdr]]:
         """``GET /v2/cdr``: one page.
 
@@ -990,23 +980,12 @@ class RawCdrs:
         """
         return self._client.call(
             lambda _api: _api.with_raw_response.cdrs.list(
-                start_date=start_date,
-                end_date=end_date,
-                duration=duration,
-                min_duration=min_duration,
-                extension=extension,
-                phone=phone,
-                direction=direction,
-                status=status,
-                hotline=hotline,
-                campaign_uuid=campaign_uuid,
-                start_date_ended=start_date_ended,
-                end_date_ended=end_date_ended,
                 page=page,
                 limit=limit,
                 offset=offset,
                 scroll_id=scroll_id,
                 timeout=timeout,
+                **filters,
             )
         )
 
@@ -1025,28 +1004,13 @@ class RawClick2Call:
         *,
         ext: str,
         phone: str,
-        src_cid_name: str | None = None,
-        src_cid_number: str | None = None,
-        dest_cid_name: str | None = None,
-        dest_cid_number: str | None = None,
-        auto_answer: bool | None = None,
-        hotline: str | None = None,
-        customer_id: str | None = None,
         timeout: Timeout | None = None,
+        **options: Unpack[CallOptions],
     ) -> RawResponse[Click2CallResult]:
         """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
         return self._client.call(
             lambda _api: _api.with_raw_response.click2call.call(
-                ext=ext,
-                phone=phone,
-                src_cid_name=src_cid_name,
-                src_cid_number=src_cid_number,
-                dest_cid_name=dest_cid_name,
-                dest_cid_number=dest_cid_number,
-                auto_answer=auto_answer,
-                hotline=hotline,
-                customer_id=customer_id,
-                timeout=timeout,
+                ext=ext, phone=phone, timeout=timeout, **options
             )
         )
 
@@ -1055,38 +1019,29 @@ class RawClick2Call:
         *,
         ext: str,
         phone: str,
-        src_cid_name: str | None = None,
-        src_cid_number: str | None = None,
-        dest_cid_name: str | None = None,
-        dest_cid_number: str | None = None,
-        auto_answer: bool | None = None,
-        hotline: str | None = None,
-        customer_id: str | None = None,
         timeout: Timeout | None = None,
+        **options: Unpack[CallOptions],
     ) -> RawResponse[Click2CallResult]:
         """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
         return self._client.call(
             lambda _api: _api.with_raw_response.click2call.call_nowait(
-                ext=ext,
-                phone=phone,
-                src_cid_name=src_cid_name,
-                src_cid_number=src_cid_number,
-                dest_cid_name=dest_cid_name,
-                dest_cid_number=dest_cid_number,
-                auto_answer=auto_answer,
-                hotline=hotline,
-                customer_id=customer_id,
-                timeout=timeout,
+                ext=ext, phone=phone, timeout=timeout, **options
             )
         )
 
     def call_customer(
-        self, *, customer_id: str, mobile: str, agent: str, timeout: Timeout | None = None
+        self,
+        *,
+        customer_id: str,
+        mobile: str,
+        agent: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[Click2CallResult]:
         """``POST /v2/click2call``: call ``customer_id`` on ``mobile`` from extension ``agent``."""
         return self._client.call(
             lambda _api: _api.with_raw_response.click2call.call_customer(
-                customer_id=customer_id, mobile=mobile, agent=agent, timeout=timeout
+                customer_id=customer_id, mobile=mobile, agent=agent, timeout=timeout, **extras
             )
         )
 
@@ -1100,40 +1055,72 @@ class RawCalls:
         """Share the sync client's bridge handle."""
         self._client = client
 
-    def list(self, *, timeout: Timeout | None = None) -> RawResponse[LiveCallList]:
+    def list(
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> RawResponse[LiveCallList]:
         """``GET /v2/call``: the calls in progress right now."""
-        return self._client.call(lambda _api: _api.with_raw_response.calls.list(timeout=timeout))
+        return self._client.call(
+            lambda _api: _api.with_raw_response.calls.list(timeout=timeout, **extras)
+        )
 
     def transfer(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[CallControlResult]:
         """``POST /v2/call/<call_id>/transfer``: hand the call to extension ``ext``."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.calls.transfer(call_id, ext=ext, timeout=timeout)
+            lambda _api: _api.with_raw_response.calls.transfer(
+                call_id, ext=ext, timeout=timeout, **extras
+            )
         )
 
     def listen(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[CallControlResult]:
         """``POST /v2/call/<call_id>/listen``: extension ``ext`` listens in silently."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.calls.listen(call_id, ext=ext, timeout=timeout)
+            lambda _api: _api.with_raw_response.calls.listen(
+                call_id, ext=ext, timeout=timeout, **extras
+            )
         )
 
     def whisper(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[CallControlResult]:
         """``POST /v2/call/<call_id>/whisper``: ``ext`` coaches the agent, unheard by the caller."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.calls.whisper(call_id, ext=ext, timeout=timeout)
+            lambda _api: _api.with_raw_response.calls.whisper(
+                call_id, ext=ext, timeout=timeout, **extras
+            )
         )
 
     def barge(
-        self, call_id: str, *, ext: str, timeout: Timeout | None = None
+        self,
+        call_id: str,
+        *,
+        ext: str,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[CallControlResult]:
         """``POST /v2/call/<call_id>/barge``: ``ext`` joins a three-way call."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.calls.barge(call_id, ext=ext, timeout=timeout)
+            lambda _api: _api.with_raw_response.calls.barge(
+                call_id, ext=ext, timeout=timeout, **extras
+            )
         )
 
 
@@ -1156,6 +1143,7 @@ class RawAutodialer:
         queue_agents: str | int,
         customers: Sequence[AutodialerCustomer | Mapping[str, Any]],
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[AutodialerResult]:
         """``POST /v2/autodialer/queue``: load customers into a queue (not retried once sent)."""
         return self._client.call(
@@ -1167,31 +1155,38 @@ class RawAutodialer:
                 queue_agents=queue_agents,
                 customers=customers,
                 timeout=timeout,
+                **extras,
             )
         )
 
     def stop(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutodialerResult]:
         """``POST /v2/autodialer/queue/stop``: pause a running queue."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.autodialer.stop(queue_code, timeout=timeout)
+            lambda _api: _api.with_raw_response.autodialer.stop(
+                queue_code, timeout=timeout, **extras
+            )
         )
 
     def start(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutodialerResult]:
         """``POST /v2/autodialer/queue/start``: resume a paused queue."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.autodialer.start(queue_code, timeout=timeout)
+            lambda _api: _api.with_raw_response.autodialer.start(
+                queue_code, timeout=timeout, **extras
+            )
         )
 
     def delete(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutodialerResult]:
         """``POST /v2/autodialer/queue/delete``: withdraw a (stopped) queue."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.autodialer.delete(queue_code, timeout=timeout)
+            lambda _api: _api.with_raw_response.autodialer.delete(
+                queue_code, timeout=timeout, **extras
+            )
         )
 
 
@@ -1214,6 +1209,7 @@ class RawAutocall:
         max_recall_count: int | None = None,
         min_recall_duration: int | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[AutocallImportResult]:
         """``POST /v2/autocall/queue``: load customers; ``data.success``/``data.fail`` list ids."""
         return self._client.call(
@@ -1225,41 +1221,51 @@ class RawAutocall:
                 max_recall_count=max_recall_count,
                 min_recall_duration=min_recall_duration,
                 timeout=timeout,
+                **extras,
             )
         )
 
     def dnc(
-        self, queue_code: str, *, customer_ids: Sequence[str], timeout: Timeout | None = None
+        self,
+        queue_code: str,
+        *,
+        customer_ids: Sequence[str],
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[AutocallResult]:
         """``POST /v2/autocall/queue/dnc``: do not call these customers (if not dialled yet)."""
         return self._client.call(
             lambda _api: _api.with_raw_response.autocall.dnc(
-                queue_code, customer_ids=customer_ids, timeout=timeout
+                queue_code, customer_ids=customer_ids, timeout=timeout, **extras
             )
         )
 
     def stop(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutocallResult]:
         """``POST /v2/autocall/queue/stop``: pause a running queue."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.autocall.stop(queue_code, timeout=timeout)
+            lambda _api: _api.with_raw_response.autocall.stop(queue_code, timeout=timeout, **extras)
         )
 
     def start(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutocallResult]:
         """``POST /v2/autocall/queue/start``: resume a paused queue."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.autocall.start(queue_code, timeout=timeout)
+            lambda _api: _api.with_raw_response.autocall.start(
+                queue_code, timeout=timeout, **extras
+            )
         )
 
     def delete(
-        self, queue_code: str, *, timeout: Timeout | None = None
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
     ) -> RawResponse[AutocallResult]:
         """``POST /v2/autocall/queue/delete``: withdraw a (stopped) queue."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.autocall.delete(queue_code, timeout=timeout)
+            lambda _api: _api.with_raw_response.autocall.delete(
+                queue_code, timeout=timeout, **extras
+            )
         )
 
 
@@ -1272,10 +1278,12 @@ class RawUsers:
         """Share the sync client's bridge handle."""
         self._client = client
 
-    def status(self, user_id: str, *, timeout: Timeout | None = None) -> RawResponse[UserStatus]:
+    def status(
+        self, user_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> RawResponse[UserStatus]:
         """``GET /v2/user/<user_id>/status``; ``user_id`` is the username or the uuid."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.users.status(user_id, timeout=timeout)
+            lambda _api: _api.with_raw_response.users.status(user_id, timeout=timeout, **extras)
         )
 
 
@@ -1291,22 +1299,26 @@ class RawCustomers:
     def list(
         self,
         *,
-        campaign_id: str | None = None,
         limit: int = 50,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CustomerFilters],
     ) -> RawResponse[Page[Customer]]:
         """``GET /v2/customer``: one page (``.items``, ``.total``)."""
         return self._client.call(
             lambda _api: _api.with_raw_response.customers.list(
-                campaign_id=campaign_id, limit=limit, offset=offset, timeout=timeout
+                limit=limit, offset=offset, timeout=timeout, **filters
             )
         )
 
-    def get(self, customer_id: str, *, timeout: Timeout | None = None) -> RawResponse[Customer]:
+    def get(
+        self, customer_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> RawResponse[Customer]:
         """``GET /v2/customer/<customer_id>``; unknown → ``NotFoundError``."""
         return self._client.call(
-            lambda _api: _api.with_raw_response.customers.get(customer_id, timeout=timeout)
+            lambda _api: _api.with_raw_response.customers.get(
+                customer_id, timeout=timeout, **extras
+            )
         )
 
     def create(
@@ -1319,6 +1331,7 @@ class RawCustomers:
         customer_name: str | None = None,
         after_day: int | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> RawResponse[CustomerCreated]:
         """``POST /v2/customer``: autodialed ``after_day`` days later (7 by default).
 
@@ -1334,6 +1347,7 @@ class RawCustomers:
                 customer_name=customer_name,
                 after_day=after_day,
                 timeout=timeout,
+                **extras,
             )
         )
 

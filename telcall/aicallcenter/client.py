@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import aiohttp
 import msgspec
 
-from .._core.auth import DEFAULT_TOKEN_COOLDOWN
-from .._core.client import AsyncBaseClient, ErrorInfo, error_info
+from .._core.client import AsyncBaseClient, ClientSettings, ErrorInfo, error_info
 from .._core.errors import (
     APIError,
     AuthenticationError,
@@ -19,10 +17,7 @@ from .._core.errors import (
     ProviderError,
     error_for_status,
 )
-from .._core.hooks import Hooks
-from .._core.records import DEFAULT_TZ
-from .._core.settings import SslSetting
-from .._core.transport import DEFAULT_MAX_RESPONSE_BYTES, Response, Timeout
+from .._core.transport import Response
 from .models import TokenResponse
 from .resources.campaigns import AsyncCampaigns
 from .resources.users import AsyncUsers
@@ -93,35 +88,15 @@ class AsyncAICallCenterClient(AsyncBaseClient):
         base_url: str | None = None,
         secret_key: str | None = None,
         access_token: str | None = None,
-        timeout: Timeout | None = None,
-        max_retries: int = 2,
-        deadline: float | None = None,
-        tz: str | tzinfo = DEFAULT_TZ,
         session: aiohttp.ClientSession | None = None,
-        pool_limit: int = 100,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        token_cooldown: float = DEFAULT_TOKEN_COOLDOWN,
-        hooks: Hooks | None = None,
-        proxy: str | None = None,
-        ssl: SslSetting = True,
-        trust_env: bool = True,
+        **settings: Unpack[ClientSettings],
     ) -> None:
         super().__init__(
             base_url=base_url,
             secret=secret_key,
             token=access_token,
-            timeout=timeout,
-            max_retries=max_retries,
-            deadline=deadline,
-            tz=tz,
             session=session,
-            pool_limit=pool_limit,
-            max_response_bytes=max_response_bytes,
-            token_cooldown=token_cooldown,
-            hooks=hooks,
-            proxy=proxy,
-            ssl=ssl,
-            trust_env=trust_env,
+            **settings,
         )
 
     async def _fetch_token(self) -> tuple[str, float | None]:

@@ -7,7 +7,7 @@ then on, token endpoints included) hits the method under test and nothing before
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from telcall.simulator import (
     ScriptedFault,
     SimulatorBase,
     Tel4vnSimulator,
+    serve_in_thread,
 )
 
 from .methods import Endpoint, endpoints
@@ -110,6 +111,27 @@ class Hostile:
     def served(self) -> list[Any]:
         """The requests the simulator received since :meth:`script`."""
         return self.sim.requests[self._mark :]
+
+
+@pytest.fixture(scope="module")
+def sync_servers() -> Iterator[dict[str, tuple[Any, Any]]]:
+    """One running simulator and one warmed-up sync client per provider, for a whole module."""
+    started: dict[str, tuple[Any, Any]] = {}
+    contexts = []
+    try:
+        for name, provider in PROVIDERS.items():
+            context = serve_in_thread(provider.simulator())
+            sim = context.__enter__()
+            contexts.append(context)
+            client = provider.sync_client(**provider.client_kwargs(sim))
+            provider.warm_up(client)
+            started[name] = (sim, client)
+        yield started
+    finally:
+        for _, client in started.values():
+            client.close()
+        for context in reversed(contexts):
+            context.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from __future__ import annotations
 import concurrent.futures
 import inspect
 import re
+import typing
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 from telcall import errors
-from telcall.simulator import serve_in_thread
+from telcall._core.options import EXTRA_NAMES
+from telcall._core.validation import unpacked_keywords
 
-from ..hostile.conftest import PROVIDERS, WATCHDOG, sync_endpoints
+from ..hostile.conftest import WATCHDOG, sync_endpoints
 from ..hostile.methods import Endpoint, arguments
 
 _DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
@@ -62,27 +63,6 @@ HOSTILE_VALUES = st.one_of(
 )
 
 
-@pytest.fixture(scope="module")
-def servers() -> Iterator[dict[str, tuple[Any, Any]]]:
-    """One running simulator and one sync client per provider, shared by the module's tests."""
-    started: dict[str, tuple[Any, Any]] = {}
-    contexts = []
-    try:
-        for name, provider in PROVIDERS.items():
-            context = serve_in_thread(provider.simulator())
-            sim = context.__enter__()
-            contexts.append(context)
-            client = provider.sync_client(**provider.client_kwargs(sim))
-            provider.warm_up(client)
-            started[name] = (sim, client)
-        yield started
-    finally:
-        for sim_client in started.values():
-            sim_client[1].close()
-        for context in reversed(contexts):
-            context.__exit__(None, None, None)
-
-
 def call(endpoint: Endpoint, client: Any, kwargs: dict[str, Any]) -> Any:
     """Call the method; of a listing, take the first item only."""
     result = endpoint.bind(client)(**kwargs)
@@ -93,12 +73,19 @@ def call(endpoint: Endpoint, client: Any, kwargs: dict[str, Any]) -> Any:
 
 
 def parameters(endpoint: Endpoint) -> list[str]:
-    """The names a caller can pass to ``endpoint``."""
-    return [
-        p.name
-        for p in inspect.signature(endpoint.function).parameters.values()
-        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    ]
+    """The names a caller can pass to ``endpoint``: ``**filters: Unpack[TypedDict]`` keys too.
+
+    The per-call ``extra_*`` escape hatch is left out: it sends what it is given, by design.
+    """
+    required, unpacked, optional = [], [], []
+    hints = typing.get_type_hints(endpoint.function)
+    for p in inspect.signature(endpoint.function).parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            unpacked = [k for k in unpacked_keywords(hints[p.name]) or () if k not in EXTRA_NAMES]
+        elif p.name != "self" and p.kind is not p.VAR_POSITIONAL:
+            (required if p.default is p.empty else optional).append(p.name)
+    # In the order they had as named parameters: required ones, the filters, the rest.
+    return [*required, *unpacked, *optional]
 
 
 def sent(sim: Any, tag: str) -> list[Any]:
@@ -121,10 +108,10 @@ def undocumented(requests: list[Any]) -> list[str]:
 )
 @given(data=st.data())
 def test_arbitrary_argument_is_refused_or_sent_well_formed(
-    servers: dict[str, tuple[Any, Any]], endpoint: Endpoint, data: st.DataObject
+    sync_servers: dict[str, tuple[Any, Any]], endpoint: Endpoint, data: st.DataObject
 ) -> None:
     """One argument made arbitrary: ValidationError with nothing sent, or documented requests."""
-    sim, parent = servers[endpoint.provider]
+    sim, parent = sync_servers[endpoint.provider]
     kwargs = arguments(endpoint, sim)
     name = data.draw(st.sampled_from(parameters(endpoint)), label="parameter")
     kwargs[name] = data.draw(HOSTILE_VALUES, label="value")

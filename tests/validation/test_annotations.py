@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Required, TypedDict, Unpack
 
 import anyio
 import pytest
@@ -219,3 +219,78 @@ def test_long_values_are_shortened_in_errors() -> None:
     with pytest.raises(errors.ValidationError) as caught:
         Toy().stream(page_size="x" * 10_000)
     assert len(str(caught.value)) < 300
+
+
+class ToyFilters(TypedDict, total=False):
+    """Keyword filters a toy listing shares between its methods."""
+
+    colour: Required[Literal["red", "blue"]]
+    count: int | None
+
+
+class ToyListing:
+    """A resource-like class taking ``**filters: Unpack[ToyFilters]``."""
+
+    async def list(self, *, limit: int = 5, **filters: Unpack[ToyFilters]) -> dict[str, Any]:
+        """Echo the filters."""
+        return {"limit": limit, **filters}
+
+
+check_public_methods(ToyListing)
+
+BAD_UNPACKED: list[Any] = [
+    pytest.param({"colour": "green"}, errors.ValidationError, "colour", id="key-literal"),
+    pytest.param({"colour": "red", "count": "1"}, errors.ValidationError, "count", id="key-type"),
+    pytest.param({"colour": "red", "limit": "1"}, errors.ValidationError, "limit", id="named"),
+    pytest.param({"colour": "red", "bogus": 1}, TypeError, "unexpected.*bogus", id="unknown-key"),
+    pytest.param({"count": 1}, TypeError, "missing required.*colour", id="missing-required"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), BAD_UNPACKED)
+async def test_unpacked_typed_dict_keywords_are_checked(
+    kwargs: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    """``**filters: Unpack[TypedDict]`` keys are checked like named parameters."""
+    with pytest.raises(error, match=match):
+        await ToyListing().list(**kwargs)
+
+
+async def test_unpacked_typed_dict_keywords_pass_through() -> None:
+    """Matching keys reach the method unchanged; optional ones may be left out."""
+    assert await ToyListing().list(colour="red") == {"limit": 5, "colour": "red"}
+    assert await ToyListing().list(colour="blue", count=None, limit=2) == {
+        "limit": 2,
+        "colour": "blue",
+        "count": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("provider", "call", "error"),
+    [
+        pytest.param("tel4vn", lambda c: c.cdrs.list(bogus=1), TypeError, id="cdrs-unknown"),
+        pytest.param("tel4vn", lambda c: c.cdrs.iterate(phones="1"), TypeError, id="iterate-typo"),
+        pytest.param(
+            "omicall",
+            lambda c: c.call_history.list(from_date=date(2026, 9, 1)),
+            TypeError,
+            id="call-history-missing-to",
+        ),
+        pytest.param(
+            "tel4vn",
+            lambda c: c.click2call.call(ext="101", phone="0899888998", hotline=5),
+            errors.ValidationError,
+            id="click2call-option-type",
+        ),
+    ],
+)
+async def test_resource_filters_refuse_unknown_and_missing_keys(
+    hostile_factory: Any, provider: str, call: Any, error: type[Exception]
+) -> None:
+    """A listing's shared filters keep a plain signature's TypeErrors; nothing is sent."""
+    with anyio.fail_after(20):
+        async with hostile_factory(provider) as h:
+            with pytest.raises(error):
+                await run(call(h.client))
+            assert h.served() == []

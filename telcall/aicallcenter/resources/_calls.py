@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ..._core.errors import ValidationError
+from ..._core.options import RequestExtras
 from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_pages
+from ..._core.raw import last_request_id
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import DateLike, to_epoch_ms
 from .._validation import check_range
 from ..models import Call, CallListResponse
-from ._base import AsyncResource
 
-__all__ = ("DEFAULT_LIMIT", "MAX_PAGE_SIZE", "CallListing", "DateLike")
+if TYPE_CHECKING:
+    from ..client import AsyncAICallCenterClient
+
+__all__ = ("DEFAULT_LIMIT", "MAX_PAGE_SIZE", "CallListing", "CallWindow")
 
 #: The provider's default ``limit``.
 DEFAULT_LIMIT = 10
@@ -26,13 +31,25 @@ MAX_PAGE_SIZE = 1000
 _calls = msgspec.json.Decoder(CallListResponse)
 
 
-class CallListing(AsyncResource):
+class CallWindow(RequestExtras, total=False):
+    """The filters of every AI Call Center call listing (``list``, ``pages``, ``iterate``).
+
+    ``start_time``/``end_time`` take ``datetime`` or ``date`` (naive values are read in the
+    client's ``tz``) and are sent as epoch milliseconds; the per-call extras ride along.
+    """
+
+    start_time: DateLike | None
+    end_time: DateLike | None
+
+
+class CallListing(AsyncResource["AsyncAICallCenterClient"]):
     """Paging over ``{results: {limit?, total, calls}}`` with ``start_time``/``end_time``."""
 
     __slots__ = ()
 
-    def _params(self, start_time: DateLike | None, end_time: DateLike | None) -> dict[str, Any]:
+    def _params(self, window: CallWindow) -> dict[str, Any]:
         tz = self._client.tz
+        start_time, end_time = window.get("start_time"), window.get("end_time")
         start = None if start_time is None else to_epoch_ms(start_time, "start_time", tz)
         end = None if end_time is None else to_epoch_ms(end_time, "end_time", tz)
         check_range(start, end)
@@ -48,13 +65,13 @@ class CallListing(AsyncResource):
             total=results.total,
             limit=results.limit or params["limit"],
             offset=params["offset"],
+            request_id=last_request_id(),
         )
 
     async def _list(
         self,
         path: str,
-        start_time: DateLike | None,
-        end_time: DateLike | None,
+        window: CallWindow,
         limit: int,
         offset: int,
         timeout: Timeout | None,
@@ -64,15 +81,14 @@ class CallListing(AsyncResource):
         )
         if offset < 0:
             raise ValidationError(f"offset must be >= 0, got {offset}")
-        params = self._params(start_time, end_time)
+        params = self._params(window)
         params.update(limit=limit, offset=offset)
         return await self._fetch(path, params, timeout)
 
     def _pages(
         self,
         path: str,
-        start_time: DateLike | None,
-        end_time: DateLike | None,
+        window: CallWindow,
         page_size: int,
         max_items: int | None,
         concurrency: int,
@@ -86,7 +102,7 @@ class CallListing(AsyncResource):
             prefetch=prefetch,
             max_page_size=MAX_PAGE_SIZE,
         )
-        params = self._params(start_time, end_time)
+        params = self._params(window)
         params.update(limit=page_size, offset=0)
         return iterate_pages(
             lambda p: self._fetch(path, p, timeout),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 import msgspec
 
@@ -16,8 +16,10 @@ from ..._core.errors import (
     TransportError,
     ValidationError,
 )
+from ..._core.options import RequestExtras
 from ..._core.pagination import Page, iterate_items
 from ..._core.phones import normalize_vn_phone
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import path_segment
 from .._validation import is_valid_otp, phone_problem
@@ -31,11 +33,10 @@ from ..models import (
     SkippedContact,
     SkipReason,
 )
-from ._base import AsyncResource
-from ._calls import DEFAULT_LIMIT, CallListing, DateLike
+from ._calls import DEFAULT_LIMIT, CallListing, CallWindow
 
 if TYPE_CHECKING:
-    pass
+    from ..client import AsyncAICallCenterClient
 
 __all__ = ("DEFAULT_BATCH_SIZE", "AsyncCampaignCalls", "AsyncCampaigns")
 
@@ -76,62 +77,56 @@ class AsyncCampaignCalls(CallListing):
         self,
         campaign_id: str,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> Page[Call]:
         """``GET /api/campaigns/<campaign_id>/export``: one page (``.items``, ``.total``)."""
         path = _path(campaign_id, "export")
-        return await self._list(path, start_time, end_time, limit, offset, timeout)
+        return await self._list(path, window, limit, offset, timeout)
 
     def pages(
         self,
         campaign_id: str,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> AsyncGenerator[Page[Call], None]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
         path = _path(campaign_id, "export")
-        return self._pages(
-            path, start_time, end_time, page_size, max_items, concurrency, prefetch, timeout
-        )
+        return self._pages(path, window, page_size, max_items, concurrency, prefetch, timeout)
 
     def iterate(
         self,
         campaign_id: str,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> AsyncGenerator[Call, None]:
         """Every call of the campaign, page by page (see :meth:`pages`)."""
         return iterate_items(
             self.pages(
                 campaign_id,
-                start_time=start_time,
-                end_time=end_time,
                 page_size=page_size,
                 max_items=max_items,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **window,
             )
         )
 
 
-class AsyncCampaigns(AsyncResource):
+class AsyncCampaigns(AsyncResource["AsyncAICallCenterClient"]):
     """Campaigns created on the website: load contacts into them, export their calls."""
 
     @cached_property
@@ -148,6 +143,7 @@ class AsyncCampaigns(AsyncResource):
         batch_size: int = DEFAULT_BATCH_SIZE,
         strict: bool = False,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> ImportResult:
         """``POST /api/campaigns/<campaign_id>/import``: add contacts, in batches.
 

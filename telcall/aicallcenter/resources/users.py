@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from ..._core.pagination import Page, iterate_items
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..models import Call
-from ._base import AsyncResource
-from ._calls import DEFAULT_LIMIT, CallListing, DateLike
+from ._calls import DEFAULT_LIMIT, CallListing, CallWindow
 
 if TYPE_CHECKING:
-    pass
+    from ..client import AsyncAICallCenterClient
 
 __all__ = ("AsyncUserCalls", "AsyncUsers")
 
@@ -33,57 +33,51 @@ class AsyncUserCalls(CallListing):
     async def list(
         self,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> Page[Call]:
         """``GET /api/users/call-log``: one page (``.items``, ``.total``)."""
-        return await self._list(_PATH, start_time, end_time, limit, offset, timeout)
+        return await self._list(_PATH, window, limit, offset, timeout)
 
     def pages(
         self,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> AsyncGenerator[Page[Call], None]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
-        return self._pages(
-            _PATH, start_time, end_time, page_size, max_items, concurrency, prefetch, timeout
-        )
+        return self._pages(_PATH, window, page_size, max_items, concurrency, prefetch, timeout)
 
     def iterate(
         self,
         *,
-        start_time: DateLike | None = None,
-        end_time: DateLike | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallWindow],
     ) -> AsyncGenerator[Call, None]:
         """Every call, page by page (see :meth:`pages`)."""
         return iterate_items(
             self.pages(
-                start_time=start_time,
-                end_time=end_time,
                 page_size=page_size,
                 max_items=max_items,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **window,
             )
         )
 
 
-class AsyncUsers(AsyncResource):
+class AsyncUsers(AsyncResource["AsyncAICallCenterClient"]):
     """The account behind the token; ``calls`` is its call log."""
 
     @cached_property

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Required, Unpack
 
 import msgspec
 
 from ..._core.errors import ValidationError
+from ..._core.options import RequestExtras
 from ..._core.pagination import (
     Page,
     PageNumberPagination,
@@ -24,12 +25,16 @@ from ..._core.pagination import (
     iterate_items,
     iterate_pages,
 )
+from ..._core.raw import last_request_id
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import DateLike, to_epoch_ms
 from ..models import CallTransaction, CallTransactionPage, Envelope
-from ._base import AsyncResource
 
-__all__ = ("MAX_PAGE_SIZE", "MAX_WINDOW", "AsyncCallHistory", "split_windows")
+if TYPE_CHECKING:
+    from ..client import AsyncOmicallClient
+
+__all__ = ("MAX_PAGE_SIZE", "MAX_WINDOW", "AsyncCallHistory", "CallHistoryRange", "split_windows")
 
 #: The largest ``size`` OMICall serves.
 MAX_PAGE_SIZE = 50
@@ -50,15 +55,27 @@ def split_windows(
     return [(lo, min(lo + width_ms, end_ms)) for lo in range(start_ms, end_ms, width_ms)]
 
 
-class AsyncCallHistory(AsyncResource):
+class CallHistoryRange(RequestExtras, total=False):
+    """The range every call-history listing takes: ``[from_date, to_date)``, both required.
+
+    ``datetime`` or ``date`` (naive values and dates are read in the client's ``tz``); the
+    per-call extras (:class:`RequestExtras`) ride along.
+    """
+
+    from_date: Required[DateLike]
+    to_date: Required[DateLike]
+
+
+class AsyncCallHistory(AsyncResource["AsyncOmicallClient"]):
     """Calls made and received (OMICall call transactions).
 
     ``from_date``/``to_date`` take ``datetime`` or ``date`` (naive values and
     dates are read in the client's ``tz``) and mean ``[from_date, to_date)``.
     """
 
-    def _range(self, from_date: DateLike, to_date: DateLike) -> tuple[int, int]:
+    def _range(self, window: CallHistoryRange) -> tuple[int, int]:
         tz = self._client.tz
+        from_date, to_date = window["from_date"], window["to_date"]
         start = to_epoch_ms(from_date, "from_date", tz)
         end = to_epoch_ms(to_date, "to_date", tz)
         if end <= start:
@@ -85,16 +102,16 @@ class AsyncCallHistory(AsyncResource):
             limit=payload.page_size or params["size"],
             page=payload.page_number,
             has_more=payload.has_next,
+            request_id=last_request_id(),
         )
 
     async def list(
         self,
         *,
-        from_date: DateLike,
-        to_date: DateLike,
         page: int = 1,
         size: int = MAX_PAGE_SIZE,
         timeout: Timeout | None = None,
+        **window: Unpack[CallHistoryRange],
     ) -> Page[CallTransaction]:
         """``POST /api/call_transaction/list``: one page of a range of at most 30 days.
 
@@ -105,7 +122,7 @@ class AsyncCallHistory(AsyncResource):
         )
         if page < 1:
             raise ValidationError(f"page must be >= 1, got {page}")
-        start, end = self._range(from_date, to_date)
+        start, end = self._range(window)
         if end - start > _MAX_WINDOW_MS:
             raise ValidationError(
                 "OMICall lists at most 30 days per request; use pages() or iterate(), "
@@ -117,12 +134,11 @@ class AsyncCallHistory(AsyncResource):
     async def pages(
         self,
         *,
-        from_date: DateLike,
-        to_date: DateLike,
         page_size: int = MAX_PAGE_SIZE,
         max_items: int | None = None,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallHistoryRange],
     ) -> AsyncGenerator[Page[CallTransaction], None]:
         """Every non-empty page of ``[from_date, to_date)``, window after window.
 
@@ -137,7 +153,7 @@ class AsyncCallHistory(AsyncResource):
             prefetch=prefetch,
             max_page_size=MAX_PAGE_SIZE,
         )
-        start, end = self._range(from_date, to_date)
+        start, end = self._range(window)
         remaining = max_items
         for lo, hi in split_windows(start, end):
             if remaining == 0:
@@ -163,21 +179,19 @@ class AsyncCallHistory(AsyncResource):
     def iterate(
         self,
         *,
-        from_date: DateLike,
-        to_date: DateLike,
         page_size: int = MAX_PAGE_SIZE,
         max_items: int | None = None,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **window: Unpack[CallHistoryRange],
     ) -> AsyncGenerator[CallTransaction, None]:
         """Every call of ``[from_date, to_date)``, page by page (see :meth:`pages`)."""
         return iterate_items(
             self.pages(
-                from_date=from_date,
-                to_date=to_date,
                 page_size=page_size,
                 max_items=max_items,
                 prefetch=prefetch,
                 timeout=timeout,
+                **window,
             )
         )

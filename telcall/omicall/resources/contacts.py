@@ -5,11 +5,12 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import msgspec
 
 from ..._core.errors import ValidationError
+from ..._core.options import RequestExtras
 from ..._core.pagination import (
     Page,
     PageNumberPagination,
@@ -17,6 +18,8 @@ from ..._core.pagination import (
     iterate_items,
     iterate_pages,
 )
+from ..._core.raw import last_request_id
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import path_segment, require
 from .._validation import check_birthday, check_gender, check_phone, convert
@@ -35,9 +38,11 @@ from ..models import (
     MoreInformation,
     NewContact,
 )
-from ._base import AsyncResource
 
-__all__ = ("MAX_PAGE_SIZE", "AsyncContacts")
+if TYPE_CHECKING:
+    from ..client import AsyncOmicallClient
+
+__all__ = ("MAX_PAGE_SIZE", "AsyncContacts", "ContactSearch")
 
 #: The documented default page size; nothing larger is documented.
 MAX_PAGE_SIZE = 50
@@ -113,7 +118,18 @@ def _filters(values: Sequence[ContactFilter | Mapping[str, Any]] | None) -> list
     return [convert(value, ContactFilter, f"filters[{i}]") for i, value in enumerate(values)]
 
 
-class AsyncContacts(AsyncResource):
+class ContactSearch(RequestExtras, total=False):
+    """What every contact listing (``list``, ``pages``, ``iterate``) searches by.
+
+    ``keyword`` matches a phone number, an e-mail or a name; ``filters`` are
+    ``{field_code, value: [...]}``. The per-call extras (:class:`RequestExtras`) ride along.
+    """
+
+    keyword: str | None
+    filters: Sequence[ContactFilter | Mapping[str, Any]] | None
+
+
+class AsyncContacts(AsyncResource["AsyncOmicallClient"]):
     """Customers in OMICall: search, add (one or many), update, delete, notes, lookups."""
 
     async def _fetch(self, params: dict[str, Any], timeout: Timeout | None) -> Page[Contact]:
@@ -139,21 +155,19 @@ class AsyncContacts(AsyncResource):
             limit=payload.page_size or params["size"],
             page=payload.page_number,
             has_more=payload.has_next,
+            request_id=last_request_id(),
         )
 
-    def _query(
-        self, keyword: str | None, filters: Sequence[ContactFilter | Mapping[str, Any]] | None
-    ) -> dict[str, Any]:
-        return {"keyword": keyword, "filters": _filters(filters)}
+    def _query(self, search: ContactSearch) -> dict[str, Any]:
+        return {"keyword": search.get("keyword"), "filters": _filters(search.get("filters"))}
 
     async def list(
         self,
         *,
-        keyword: str | None = None,
-        filters: Sequence[ContactFilter | Mapping[str, Any]] | None = None,
         page: int = 1,
         size: int = MAX_PAGE_SIZE,
         timeout: Timeout | None = None,
+        **search: Unpack[ContactSearch],
     ) -> Page[Contact]:
         """``POST /api/contacts/list``: one page (``.items``, ``.total``, ``.has_more``).
 
@@ -166,19 +180,18 @@ class AsyncContacts(AsyncResource):
         )
         if page < 1:
             raise ValidationError(f"page must be >= 1, got {page}")
-        params = self._query(keyword, filters)
+        params = self._query(search)
         params.update(page=page, size=size)
         return await self._fetch(params, timeout)
 
     def pages(
         self,
         *,
-        keyword: str | None = None,
-        filters: Sequence[ContactFilter | Mapping[str, Any]] | None = None,
         page_size: int = MAX_PAGE_SIZE,
         max_items: int | None = None,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **search: Unpack[ContactSearch],
     ) -> AsyncGenerator[Page[Contact], None]:
         """Every matching page in order, following ``has_next``; ``prefetch=1`` overlaps I/O."""
         check_paging(
@@ -188,7 +201,7 @@ class AsyncContacts(AsyncResource):
             prefetch=prefetch,
             max_page_size=MAX_PAGE_SIZE,
         )
-        params = self._query(keyword, filters)
+        params = self._query(search)
         params.update(page=1, size=page_size)
         return iterate_pages(
             lambda p: self._fetch(p, timeout),
@@ -201,22 +214,20 @@ class AsyncContacts(AsyncResource):
     def iterate(
         self,
         *,
-        keyword: str | None = None,
-        filters: Sequence[ContactFilter | Mapping[str, Any]] | None = None,
         page_size: int = MAX_PAGE_SIZE,
         max_items: int | None = None,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **search: Unpack[ContactSearch],
     ) -> AsyncGenerator[Contact, None]:
         """Every matching contact, page by page (see :meth:`pages`)."""
         return iterate_items(
             self.pages(
-                keyword=keyword,
-                filters=filters,
                 page_size=page_size,
                 max_items=max_items,
                 prefetch=prefetch,
                 timeout=timeout,
+                **search,
             )
         )
 
@@ -238,6 +249,7 @@ class AsyncContacts(AsyncResource):
         passport: str | None = None,
         address: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Contact:
         """``POST /api/contacts/add``: create one contact (arguments keep the wire names).
 
@@ -271,6 +283,7 @@ class AsyncContacts(AsyncResource):
         contacts: Sequence[NewContact | Mapping[str, Any]],
         *,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Envelope[Any]:
         """``POST /api/contacts/add-more``: queue many contacts for creation.
 
@@ -307,6 +320,7 @@ class AsyncContacts(AsyncResource):
         passport: str | None = None,
         address: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Contact:
         """``POST /api/contacts/update``: change the contact whose partner id is ``refId``.
 
@@ -342,7 +356,9 @@ class AsyncContacts(AsyncResource):
         )
         return answer.payload
 
-    async def delete(self, contact_id: str, *, timeout: Timeout | None = None) -> Envelope[Any]:
+    async def delete(
+        self, contact_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> Envelope[Any]:
         """``DELETE /api/contacts/delete/<contact_id>``."""
         segment = path_segment(contact_id, "contact_id")
         return await self._client._request(
@@ -357,6 +373,7 @@ class AsyncContacts(AsyncResource):
         notes: Sequence[ContactNote | Mapping[str, Any]],
         *,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Envelope[Any]:
         """``POST /api/contacts/add-note``: add notes (``content``, ``phone``, ``note_by``)."""
         if isinstance(notes, Mapping) or not notes:
@@ -378,6 +395,7 @@ class AsyncContacts(AsyncResource):
         ref_id: str | None = None,
         ref_code: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Contact:
         """``GET /api/contacts/get``: the contact with this phone, ``ref_id`` or ``ref_code``.
 
@@ -398,13 +416,17 @@ class AsyncContacts(AsyncResource):
         )
         return answer.payload
 
-    async def details(self, contact_id: str, *, timeout: Timeout | None = None) -> Contact:
+    async def details(
+        self, contact_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> Contact:
         """``GET /api/contacts/details/<contact_id>``: one contact by its OMICall id."""
         path = f"/api/contacts/details/{path_segment(contact_id, 'contact_id')}"
         answer = await self._client._request("GET", path, _contact, timeout=timeout)
         return answer.payload
 
-    async def layout(self, *, timeout: Timeout | None = None) -> builtins.list[LayoutAttribute]:
+    async def layout(
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> builtins.list[LayoutAttribute]:
         """``GET /api/source_contact_layout/get``: the dynamic attribute definitions."""
         answer = await self._client._request(
             "GET", "/api/source_contact_layout/get", _layout, timeout=timeout

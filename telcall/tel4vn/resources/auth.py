@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Unpack
+
 import msgspec
 
+from ..._core.options import RequestExtras
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import require
 from ..models import LoginData, LoginResponse, TokenData, TokenResponse
-from ._base import AsyncResource
+
+if TYPE_CHECKING:
+    from ..client import AsyncTel4vnClient
 
 __all__ = ("AsyncAuth",)
 
@@ -15,11 +21,16 @@ _login = msgspec.json.Decoder(LoginResponse)
 _token = msgspec.json.Decoder(TokenResponse)
 
 
-class AsyncAuth(AsyncResource):
+class AsyncAuth(AsyncResource["AsyncTel4vnClient"]):
     """Account login and explicit token requests (the client handles tokens by itself)."""
 
     async def login(
-        self, username: str, password: str, *, timeout: Timeout | None = None
+        self,
+        username: str,
+        password: str,
+        *,
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> LoginData:
         """``POST /v1/auth``: the account (including its ``api_key``) for a username/password."""
         require(username=username, password=password)
@@ -34,7 +45,9 @@ class AsyncAuth(AsyncResource):
         )
         return answer.data
 
-    async def token(self, api_key: str, *, timeout: Timeout | None = None) -> TokenData:
+    async def token(
+        self, api_key: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> TokenData:
         """``POST /v2/auth/token``: a fresh access token for ``api_key`` (not cached)."""
         require(api_key=api_key)
         answer = await self._client._request(

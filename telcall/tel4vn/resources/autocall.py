@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import msgspec
 
 from ..._core.errors import ValidationError
+from ..._core.options import RequestExtras
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import require
 from .._validation import check_phone
 from ..models import AutocallCustomer, AutocallImportResult, AutocallResult
-from ._base import AsyncResource
+
+if TYPE_CHECKING:
+    from ..client import AsyncTel4vnClient
 
 __all__ = ("AsyncAutocall",)
 
@@ -38,7 +42,7 @@ def _customers(customers: Sequence[AutocallCustomer | Mapping[str, Any]]) -> lis
     return wire
 
 
-class AsyncAutocall(AsyncResource):
+class AsyncAutocall(AsyncResource["AsyncTel4vnClient"]):
     """Robocall queues driven by an IVR template; customers keep their template fields."""
 
     async def import_queue(
@@ -51,6 +55,7 @@ class AsyncAutocall(AsyncResource):
         max_recall_count: int | None = None,
         min_recall_duration: int | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> AutocallImportResult:
         """``POST /v2/autocall/queue``: load customers; ``data.success``/``data.fail`` list ids."""
         require(queue_code=queue_code, template=template)
@@ -74,7 +79,12 @@ class AsyncAutocall(AsyncResource):
         )
 
     async def dnc(
-        self, queue_code: str, *, customer_ids: Sequence[str], timeout: Timeout | None = None
+        self,
+        queue_code: str,
+        *,
+        customer_ids: Sequence[str],
+        timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> AutocallResult:
         """``POST /v2/autocall/queue/dnc``: do not call these customers (if not dialled yet)."""
         require(queue_code=queue_code)
@@ -102,14 +112,20 @@ class AsyncAutocall(AsyncResource):
             idempotent=True,
         )
 
-    async def stop(self, queue_code: str, *, timeout: Timeout | None = None) -> AutocallResult:
+    async def stop(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutocallResult:
         """``POST /v2/autocall/queue/stop``: pause a running queue."""
         return await self._control("stop", queue_code, timeout)
 
-    async def start(self, queue_code: str, *, timeout: Timeout | None = None) -> AutocallResult:
+    async def start(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutocallResult:
         """``POST /v2/autocall/queue/start``: resume a paused queue."""
         return await self._control("start", queue_code, timeout)
 
-    async def delete(self, queue_code: str, *, timeout: Timeout | None = None) -> AutocallResult:
+    async def delete(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutocallResult:
         """``POST /v2/autocall/queue/delete``: withdraw a (stopped) queue."""
         return await self._control("delete", queue_code, timeout)

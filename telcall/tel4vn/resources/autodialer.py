@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import msgspec
 
 from ..._core.errors import ValidationError
+from ..._core.options import RequestExtras
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import require
 from .._validation import check_phone
 from ..models import AutodialerCustomer, AutodialerQueue, AutodialerResult
-from ._base import AsyncResource
+
+if TYPE_CHECKING:
+    from ..client import AsyncTel4vnClient
 
 __all__ = ("AsyncAutodialer", "to_dial_customers")
 
@@ -43,7 +47,7 @@ def to_dial_customers(
     return result
 
 
-class AsyncAutodialer(AsyncResource):
+class AsyncAutodialer(AsyncResource["AsyncTel4vnClient"]):
     """Agent-based predictive dialing. Failures arrive as ``{"message": ...}`` and raise."""
 
     async def import_queue(
@@ -56,6 +60,7 @@ class AsyncAutodialer(AsyncResource):
         queue_agents: str | int,
         customers: Sequence[AutodialerCustomer | Mapping[str, Any]],
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> AutodialerResult:
         """``POST /v2/autodialer/queue``: load customers into a queue (not retried once sent)."""
         require(
@@ -91,14 +96,20 @@ class AsyncAutodialer(AsyncResource):
             idempotent=True,
         )
 
-    async def stop(self, queue_code: str, *, timeout: Timeout | None = None) -> AutodialerResult:
+    async def stop(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutodialerResult:
         """``POST /v2/autodialer/queue/stop``: pause a running queue."""
         return await self._control("stop", queue_code, timeout)
 
-    async def start(self, queue_code: str, *, timeout: Timeout | None = None) -> AutodialerResult:
+    async def start(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutodialerResult:
         """``POST /v2/autodialer/queue/start``: resume a paused queue."""
         return await self._control("start", queue_code, timeout)
 
-    async def delete(self, queue_code: str, *, timeout: Timeout | None = None) -> AutodialerResult:
+    async def delete(
+        self, queue_code: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AutodialerResult:
         """``POST /v2/autodialer/queue/delete``: withdraw a (stopped) queue."""
         return await self._control("delete", queue_code, timeout)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, Unpack, cast
 
 import msgspec
 
 from ..._core.errors import ValidationError
+from ..._core.options import RequestExtras
 from ..._core.pagination import (
     OffsetPagination,
     Page,
@@ -17,6 +18,8 @@ from ..._core.pagination import (
     iterate_items,
     iterate_pages,
 )
+from ..._core.raw import last_request_id
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import DateLike, path_segment
 from .._validation import (
@@ -28,9 +31,11 @@ from .._validation import (
     format_date,
 )
 from ..models import AnyCdr, Cdr, CdrMapping, CdrPage, FlexCdr, FlexCdrPage, RawCdrPage
-from ._base import AsyncResource
 
-__all__ = ("AsyncCdrs", "CdrDecoder")
+if TYPE_CHECKING:
+    from ..client import AsyncTel4vnClient
+
+__all__ = ("AsyncCdrs", "CdrDecoder", "CdrFilters")
 
 MAX_PAGE_SIZE = 1000
 
@@ -40,6 +45,34 @@ _flex_page = msgspec.json.Decoder(FlexCdrPage)
 _raw_page = msgspec.json.Decoder(RawCdrPage)
 _default_one = msgspec.json.Decoder(Cdr)
 _flex_one = msgspec.json.Decoder(FlexCdr)
+
+
+class CdrFilters(RequestExtras, total=False):
+    """The filters of ``GET /v2/cdr``, one definition for ``list``, ``pages`` and ``iterate``.
+
+    Every key is optional (``None`` is the same as leaving it out). ``start_date``/``end_date``
+    bound the call's start, ``start_date_ended``/``end_date_ended`` its end; ``duration`` and
+    ``min_duration`` are seconds (>= 0). The per-call extras (:class:`RequestExtras`) ride along.
+    """
+
+    start_date: DateLike | None
+    end_date: DateLike | None
+    duration: int | None
+    min_duration: int | None
+    extension: str | None
+    phone: str | None
+    direction: CdrDirectionFilter | None
+    status: CdrStatusFilter | None
+    hotline: str | None
+    campaign_uuid: str | None
+    start_date_ended: DateLike | None
+    end_date_ended: DateLike | None
+
+
+#: Every filter unset: what ``GET /v2/cdr`` gets for a filter left out.
+_NO_FILTERS: dict[str, Any] = dict.fromkeys(
+    name for name in CdrFilters.__annotations__ if name not in RequestExtras.__annotations__
+)
 
 
 class CdrDecoder:
@@ -112,7 +145,7 @@ class _OneCdr:
         return self._decoder.decode_one(content)
 
 
-class AsyncCdrs(AsyncResource):
+class AsyncCdrs(AsyncResource["AsyncTel4vnClient"]):
     """Call history. ``iterate()`` scrolls by default; ``pagination="offset"`` pages by offset.
 
     The items are :class:`~telcall.tel4vn.models.Cdr` (default mapping) or
@@ -122,50 +155,32 @@ class AsyncCdrs(AsyncResource):
 
     __slots__ = ("_decoder",)
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: AsyncTel4vnClient) -> None:
         super().__init__(client)
         self._decoder = CdrDecoder(client.cdr_mapping)
 
-    def _filters(
-        self,
-        *,
-        start_date: DateLike | None,
-        end_date: DateLike | None,
-        duration: int | None,
-        min_duration: int | None,
-        extension: str | None,
-        phone: str | None,
-        direction: CdrDirectionFilter | None,
-        status: CdrStatusFilter | None,
-        hotline: str | None,
-        campaign_uuid: str | None,
-        start_date_ended: DateLike | None,
-        end_date_ended: DateLike | None,
-    ) -> dict[str, Any]:
+    def _filters(self, filters: CdrFilters) -> dict[str, Any]:
+        given: dict[str, Any] = {**_NO_FILTERS, **filters}
         tz = self._client.tz
-        start = format_date(start_date, "start_date", tz)
-        end = format_date(end_date, "end_date", tz)
+        start = format_date(given["start_date"], "start_date", tz)
+        end = format_date(given["end_date"], "end_date", tz)
         check_range(start, end, ("start_date", "end_date"))
-        start_ended = format_date(start_date_ended, "start_date_ended", tz)
-        end_ended = format_date(end_date_ended, "end_date_ended", tz)
+        start_ended = format_date(given["start_date_ended"], "start_date_ended", tz)
+        end_ended = format_date(given["end_date_ended"], "end_date_ended", tz)
         check_range(start_ended, end_ended, ("start_date_ended", "end_date_ended"))
-        for name, value in (("duration", duration), ("min_duration", min_duration)):
+        for name in ("duration", "min_duration"):
+            value = given[name]
             if value is not None and value < 0:
                 raise ValidationError(f"{name} must be >= 0, got {value}")
-        return {
-            "start_date": start,
-            "end_date": end,
-            "duration": duration,
-            "min_duration": min_duration,
-            "extension": extension,
-            "phone": phone,
-            "direction": cdr_direction(direction),
-            "status": cdr_status(status, self._client.cdr_mapping),
-            "hotline": hotline,
-            "campaign_uuid": campaign_uuid,
-            "start_date_ended": start_ended,
-            "end_date_ended": end_ended,
-        }
+        given.update(
+            start_date=start,
+            end_date=end,
+            start_date_ended=start_ended,
+            end_date_ended=end_ended,
+            direction=cdr_direction(given["direction"]),
+            status=cdr_status(given["status"], self._client.cdr_mapping),
+        )
+        return given
 
     async def _fetch(self, params: dict[str, Any], timeout: Timeout | None) -> Page[AnyCdr]:
         # A scroll continuation moves the server's cursor: repeating one whose
@@ -185,9 +200,12 @@ class AsyncCdrs(AsyncResource):
             limit=answer.limit,
             offset=answer.offset,
             next_cursor=answer.scroll_id,
+            request_id=last_request_id(),
         )
 
-    async def get(self, cdr_id: str, *, timeout: Timeout | None = None) -> AnyCdr:
+    async def get(
+        self, cdr_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> AnyCdr:
         """``GET /v2/cdr/<cdr_id>``: one record by CDR id or ``sip_call_id``."""
         # The documented sample has an id with a trailing space: the server's ids are stripped.
         segment = path_segment(cdr_id.strip(), "cdr_id")
@@ -201,23 +219,12 @@ class AsyncCdrs(AsyncResource):
     async def list(
         self,
         *,
-        start_date: DateLike | None = None,
-        end_date: DateLike | None = None,
-        duration: int | None = None,
-        min_duration: int | None = None,
-        extension: str | None = None,
-        phone: str | None = None,
-        direction: CdrDirectionFilter | None = None,
-        status: CdrStatusFilter | None = None,
-        hotline: str | None = None,
-        campaign_uuid: str | None = None,
-        start_date_ended: DateLike | None = None,
-        end_date_ended: DateLike | None = None,
         page: int | None = None,
         limit: int = 50,
         offset: int | None = None,
         scroll_id: str | None = None,
         timeout: Timeout | None = None,
+        **filters: Unpack[CdrFilters],
     ) -> Page[AnyCdr]:
         """``GET /v2/cdr``: one page.
 
@@ -232,20 +239,7 @@ class AsyncCdrs(AsyncResource):
             raise ValidationError(f"page must be >= 1, got {page}")
         if offset is not None and offset < 0:
             raise ValidationError(f"offset must be >= 0, got {offset}")
-        params = self._filters(
-            start_date=start_date,
-            end_date=end_date,
-            duration=duration,
-            min_duration=min_duration,
-            extension=extension,
-            phone=phone,
-            direction=direction,
-            status=status,
-            hotline=hotline,
-            campaign_uuid=campaign_uuid,
-            start_date_ended=start_date_ended,
-            end_date_ended=end_date_ended,
-        )
+        params = self._filters(filters)
         if scroll_id is not None and not scroll_id.strip():
             # The server reads an empty cursor as an expired one.
             raise ValidationError("scroll_id must not be empty (leave it out to start a scroll)")
@@ -255,24 +249,13 @@ class AsyncCdrs(AsyncResource):
     def pages(
         self,
         *,
-        start_date: DateLike | None = None,
-        end_date: DateLike | None = None,
-        duration: int | None = None,
-        min_duration: int | None = None,
-        extension: str | None = None,
-        phone: str | None = None,
-        direction: CdrDirectionFilter | None = None,
-        status: CdrStatusFilter | None = None,
-        hotline: str | None = None,
-        campaign_uuid: str | None = None,
-        start_date_ended: DateLike | None = None,
-        end_date_ended: DateLike | None = None,
         page_size: int = 500,
         max_items: int | None = None,
         pagination: Literal["scroll", "offset"] = "scroll",
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CdrFilters],
     ) -> AsyncGenerator[Page[AnyCdr], None]:
         """Every matching page, in order.
 
@@ -289,20 +272,7 @@ class AsyncCdrs(AsyncResource):
             prefetch=prefetch,
             max_page_size=MAX_PAGE_SIZE,
         )
-        params = self._filters(
-            start_date=start_date,
-            end_date=end_date,
-            duration=duration,
-            min_duration=min_duration,
-            extension=extension,
-            phone=phone,
-            direction=direction,
-            status=status,
-            hotline=hotline,
-            campaign_uuid=campaign_uuid,
-            start_date_ended=start_date_ended,
-            end_date_ended=end_date_ended,
-        )
+        params = self._filters(filters)
         params["limit"] = page_size
         strategy: Strategy
         if pagination == "offset":
@@ -322,45 +292,23 @@ class AsyncCdrs(AsyncResource):
     def iterate(
         self,
         *,
-        start_date: DateLike | None = None,
-        end_date: DateLike | None = None,
-        duration: int | None = None,
-        min_duration: int | None = None,
-        extension: str | None = None,
-        phone: str | None = None,
-        direction: CdrDirectionFilter | None = None,
-        status: CdrStatusFilter | None = None,
-        hotline: str | None = None,
-        campaign_uuid: str | None = None,
-        start_date_ended: DateLike | None = None,
-        end_date_ended: DateLike | None = None,
         page_size: int = 500,
         max_items: int | None = None,
         pagination: Literal["scroll", "offset"] = "scroll",
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CdrFilters],
     ) -> AsyncGenerator[AnyCdr, None]:
         """Every matching record, page by page (see :meth:`pages`)."""
         return iterate_items(
             self.pages(
-                start_date=start_date,
-                end_date=end_date,
-                duration=duration,
-                min_duration=min_duration,
-                extension=extension,
-                phone=phone,
-                direction=direction,
-                status=status,
-                hotline=hotline,
-                campaign_uuid=campaign_uuid,
-                start_date_ended=start_date_ended,
-                end_date_ended=end_date_ended,
                 page_size=page_size,
                 max_items=max_items,
                 pagination=pagination,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **filters,
             )
         )

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import aiohttp
 import msgspec
 
+from ..._core.options import RequestExtras
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import require
 from .._validation import check_phone
 from ..models import Click2CallResult
-from ._base import AsyncResource
 
-__all__ = ("AsyncClick2Call",)
+if TYPE_CHECKING:
+    from ..client import AsyncTel4vnClient
+
+__all__ = ("AsyncClick2Call", "CallOptions")
 
 _result = msgspec.json.Decoder(Click2CallResult)
 
@@ -22,7 +26,24 @@ _result = msgspec.json.Decoder(Click2CallResult)
 _RING_TIMEOUT = aiohttp.ClientTimeout(total=120.0, connect=5.0)
 
 
-class AsyncClick2Call(AsyncResource):
+class CallOptions(RequestExtras, total=False):
+    """What both ``GET`` variants take besides ``ext`` and ``phone`` (all optional).
+
+    Caller-id names and numbers shown to the agent (``src_*``) and to the customer
+    (``dest_*``), ``auto_answer`` on the agent's phone, the ``hotline`` to call from and the
+    ``customer_id`` to attach; plus the per-call extras (:class:`RequestExtras`).
+    """
+
+    src_cid_name: str | None
+    src_cid_number: str | None
+    dest_cid_name: str | None
+    dest_cid_number: str | None
+    auto_answer: bool | None
+    hotline: str | None
+    customer_id: str | None
+
+
+class AsyncClick2Call(AsyncResource["AsyncTel4vnClient"]):
     """Ring an agent's extension, then dial the customer.
 
     Placing a call is never retried once the request may have reached the
@@ -30,30 +51,19 @@ class AsyncClick2Call(AsyncResource):
     ``ProviderError`` with ``code`` ``USER_BUSY`` / ``USER_NOT_REGISTERED``.
     """
 
-    def _params(
-        self,
-        ext: str,
-        phone: str,
-        src_cid_name: str | None,
-        src_cid_number: str | None,
-        dest_cid_name: str | None,
-        dest_cid_number: str | None,
-        auto_answer: bool | None,
-        hotline: str | None,
-        customer_id: str | None,
-    ) -> dict[str, Any]:
+    def _params(self, ext: str, phone: str, options: CallOptions) -> dict[str, Any]:
         require(ext=ext, phone=phone)
         check_phone(phone, "phone")
         return {
             "ext": ext,
             "phone": phone,
-            "src_cid_name": src_cid_name,
-            "src_cid_number": src_cid_number,
-            "dest_cid_name": dest_cid_name,
-            "dest_cid_number": dest_cid_number,
-            "auto_answer": auto_answer,
-            "hotline": hotline,
-            "customer_id": customer_id,
+            "src_cid_name": options.get("src_cid_name"),
+            "src_cid_number": options.get("src_cid_number"),
+            "dest_cid_name": options.get("dest_cid_name"),
+            "dest_cid_number": options.get("dest_cid_number"),
+            "auto_answer": options.get("auto_answer"),
+            "hotline": options.get("hotline"),
+            "customer_id": options.get("customer_id"),
         }
 
     async def call(
@@ -61,32 +71,15 @@ class AsyncClick2Call(AsyncResource):
         *,
         ext: str,
         phone: str,
-        src_cid_name: str | None = None,
-        src_cid_number: str | None = None,
-        dest_cid_name: str | None = None,
-        dest_cid_number: str | None = None,
-        auto_answer: bool | None = None,
-        hotline: str | None = None,
-        customer_id: str | None = None,
         timeout: Timeout | None = None,
+        **options: Unpack[CallOptions],
     ) -> Click2CallResult:
         """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
-        params = self._params(
-            ext,
-            phone,
-            src_cid_name,
-            src_cid_number,
-            dest_cid_name,
-            dest_cid_number,
-            auto_answer,
-            hotline,
-            customer_id,
-        )
         return await self._client._request(
             "GET",
             "/v1/click2call",
             _result,
-            params=params,
+            params=self._params(ext, phone, options),
             timeout=timeout or _RING_TIMEOUT,
             idempotent=False,
         )
@@ -96,29 +89,17 @@ class AsyncClick2Call(AsyncResource):
         *,
         ext: str,
         phone: str,
-        src_cid_name: str | None = None,
-        src_cid_number: str | None = None,
-        dest_cid_name: str | None = None,
-        dest_cid_number: str | None = None,
-        auto_answer: bool | None = None,
-        hotline: str | None = None,
-        customer_id: str | None = None,
         timeout: Timeout | None = None,
+        **options: Unpack[CallOptions],
     ) -> Click2CallResult:
         """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
-        params = self._params(
-            ext,
-            phone,
-            src_cid_name,
-            src_cid_number,
-            dest_cid_name,
-            dest_cid_number,
-            auto_answer,
-            hotline,
-            customer_id,
-        )
         return await self._client._request(
-            "GET", "/v1/click2call/async", _result, params=params, timeout=timeout, idempotent=False
+            "GET",
+            "/v1/click2call/async",
+            _result,
+            params=self._params(ext, phone, options),
+            timeout=timeout,
+            idempotent=False,
         )
 
     async def call_customer(
@@ -128,6 +109,7 @@ class AsyncClick2Call(AsyncResource):
         mobile: str,
         agent: str,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> Click2CallResult:
         """``POST /v2/click2call``: call ``customer_id`` on ``mobile`` from extension ``agent``."""
         require(customer_id=customer_id, mobile=mobile, agent=agent)

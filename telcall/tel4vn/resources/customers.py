@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import msgspec
 
 from ..._core.errors import ValidationError
+from ..._core.options import RequestExtras
 from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_items, iterate_pages
+from ..._core.raw import last_request_id
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import path_segment, require
 from .._validation import check_phone
 from ..models import Customer, CustomerCreated, CustomerList, CustomerResponse, NewCustomer
-from ._base import AsyncResource
 
-__all__ = ("AsyncCustomers",)
+if TYPE_CHECKING:
+    from ..client import AsyncTel4vnClient
+
+__all__ = ("AsyncCustomers", "CustomerFilters")
 
 _list = msgspec.json.Decoder(CustomerList)
 _get = msgspec.json.Decoder(CustomerResponse)
@@ -24,22 +29,37 @@ _created = msgspec.json.Decoder(CustomerCreated)
 MAX_PAGE_SIZE = 1000
 
 
-class AsyncCustomers(AsyncResource):
+class CustomerFilters(RequestExtras, total=False):
+    """What every customer listing (``list``, ``pages``, ``iterate``) filters by.
+
+    ``campaign_id`` keeps one autodialer campaign's customers; the per-call extras ride along.
+    """
+
+    campaign_id: str | None
+
+
+class AsyncCustomers(AsyncResource["AsyncTel4vnClient"]):
     """Customers of autodialer campaigns: list, get, create."""
 
     async def _fetch(self, params: dict[str, Any], timeout: Timeout | None) -> Page[Customer]:
         answer = await self._client._request(
             "GET", "/v2/customer", _list, params=params, timeout=timeout
         )
-        return Page(answer.data, total=answer.total, limit=answer.limit, offset=answer.offset)
+        return Page(
+            answer.data,
+            total=answer.total,
+            limit=answer.limit,
+            offset=answer.offset,
+            request_id=last_request_id(),
+        )
 
     async def list(
         self,
         *,
-        campaign_id: str | None = None,
         limit: int = 50,
         offset: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CustomerFilters],
     ) -> Page[Customer]:
         """``GET /v2/customer``: one page (``.items``, ``.total``)."""
         check_paging(
@@ -47,18 +67,18 @@ class AsyncCustomers(AsyncResource):
         )
         if offset < 0:
             raise ValidationError(f"offset must be >= 0, got {offset}")
-        params = {"campaign_id": campaign_id, "limit": limit, "offset": offset}
+        params = {"campaign_id": filters.get("campaign_id"), "limit": limit, "offset": offset}
         return await self._fetch(params, timeout)
 
     def pages(
         self,
         *,
-        campaign_id: str | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CustomerFilters],
     ) -> AsyncGenerator[Page[Customer], None]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
         check_paging(
@@ -68,7 +88,7 @@ class AsyncCustomers(AsyncResource):
             prefetch=prefetch,
             max_page_size=MAX_PAGE_SIZE,
         )
-        params = {"campaign_id": campaign_id, "limit": page_size, "offset": 0}
+        params = {"campaign_id": filters.get("campaign_id"), "limit": page_size, "offset": 0}
         return iterate_pages(
             lambda p: self._fetch(p, timeout),
             OffsetPagination(),
@@ -81,26 +101,28 @@ class AsyncCustomers(AsyncResource):
     def iterate(
         self,
         *,
-        campaign_id: str | None = None,
         page_size: int = 100,
         max_items: int | None = None,
         concurrency: int = 1,
         prefetch: int = 0,
         timeout: Timeout | None = None,
+        **filters: Unpack[CustomerFilters],
     ) -> AsyncGenerator[Customer, None]:
         """Every customer, page by page (see :meth:`pages`)."""
         return iterate_items(
             self.pages(
-                campaign_id=campaign_id,
                 page_size=page_size,
                 max_items=max_items,
                 concurrency=concurrency,
                 prefetch=prefetch,
                 timeout=timeout,
+                **filters,
             )
         )
 
-    async def get(self, customer_id: str, *, timeout: Timeout | None = None) -> Customer:
+    async def get(
+        self, customer_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> Customer:
         """``GET /v2/customer/<customer_id>``; unknown → ``NotFoundError``."""
         segment = path_segment(customer_id, "customer_id")
         answer = await self._client._request(
@@ -118,6 +140,7 @@ class AsyncCustomers(AsyncResource):
         customer_name: str | None = None,
         after_day: int | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> CustomerCreated:
         """``POST /v2/customer``: autodialed ``after_day`` days later (7 by default).
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Unpack
 
 import msgspec
 
+from ..._core.options import RequestExtras
+from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..._core.validation import path_segment, require
 from .._validation import check_event
 from ..models import EventCreated, EventDeleted, EventHook, EventHookList, EventName
-from ._base import AsyncResource
+
+if TYPE_CHECKING:
+    from ..client import AsyncTel4vnClient
 
 __all__ = ("AsyncEvents",)
 
@@ -20,10 +25,12 @@ _created = msgspec.json.Decoder(EventCreated)
 _deleted = msgspec.json.Decoder(EventDeleted)
 
 
-class AsyncEvents(AsyncResource):
+class AsyncEvents(AsyncResource["AsyncTel4vnClient"]):
     """Subscriptions that make the PBX POST call events to your ``callback_url``."""
 
-    async def list(self, *, timeout: Timeout | None = None) -> builtins.list[EventHook]:
+    async def list(
+        self, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> builtins.list[EventHook]:
         """``GET /v1/event``: every subscription of the tenant."""
         answer = await self._client._request("GET", "/v1/event", _list, timeout=timeout)
         return answer.data
@@ -35,6 +42,7 @@ class AsyncEvents(AsyncResource):
         event: EventName,
         callback_apikey: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> EventCreated:
         """``POST /v1/event``: subscribe ``callback_url`` to ``event``.
 
@@ -49,7 +57,9 @@ class AsyncEvents(AsyncResource):
             "POST", "/v1/event", _created, json=body, timeout=timeout, idempotent=False
         )
 
-    async def delete(self, event_id: str, *, timeout: Timeout | None = None) -> EventDeleted:
+    async def delete(
+        self, event_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
+    ) -> EventDeleted:
         """``DELETE /v1/event/<event_id>`` (the subscription's ``event_domain_uuid``)."""
         segment = path_segment(event_id, "event_id")
         return await self._client._request(
@@ -63,6 +73,7 @@ class AsyncEvents(AsyncResource):
         events: Iterable[EventName],
         apikey: str | None = None,
         timeout: Timeout | None = None,
+        **extras: Unpack[RequestExtras],
     ) -> builtins.list[EventHook]:
         """Make the subscriptions of ``callback_url`` exactly ``events`` with ``apikey``.
 

@@ -22,3 +22,11 @@ with Tel4vnClient(base_url="http://127.0.0.1", api_key="key") as client:
     with client.cdrs.iterate() as records:
         for record in records:
             assert_type(record, AnyCdr)
+    # One filter definition (``CdrFilters``): the same names and types on list/pages/iterate.
+    assert_type(client.cdrs.iterate(phone="0899888998", direction="outbound"), SyncIterator[AnyCdr])
+    assert_type(client.cdrs.list(start_date="2026-11-01", extra_query={"x": 1}), Page[AnyCdr])
+    client.cdrs.pages(phones="0899888998")  # type: ignore[call-arg]
+    client.cdrs.iterate(duration="5")  # type: ignore[arg-type]
+    client.calls.list(extra_headers={"X-Tenant": 5})  # type: ignore[dict-item]
+    # The shared constructor settings (``ClientSettings``) are typed too.
+    Tel4vnClient(api_key="key", max_retries="2")  # type: ignore[arg-type]
