@@ -34,7 +34,9 @@ from .._core.errors import (
     TransportError,
     ValidationError,
 )
-from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan, temp_path
+from ._budget import RequestBudget
+from ._clients import run_on_worker
+from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, job_dir, plan, temp_path
 from ._sinks import Format, open_sink
 from ._source import CdrSource, Connection, ExportClient, Rejected, open_client, source_for
 from ._state import DEFAULT_LEASE, CheckpointStore, ClaimLost, WindowRow, new_run_id
@@ -534,7 +536,7 @@ async def arun_window(
     client: ExportClient | None = None,
     client_factory: ClientFactory | None = None,
     window_retries: int = 2,
-    requests: anyio.CapacityLimiter | None = None,
+    requests: AbstractAsyncContextManager[Any] | None = None,
     on_page: Callable[[int], None] | None = None,
 ) -> WindowResult:
     """Export one window and commit its checkpoint; skip it if already committed and intact.
@@ -550,7 +552,9 @@ async def arun_window(
     scroll) is restarted from its bounds up to ``window_retries`` times;
     refused credentials or access, an unknown resource and invalid input
     are raised at once.
-    ``requests`` bounds the page requests in flight across windows.
+    ``requests`` (an ``anyio.CapacityLimiter``, a
+    :meth:`RequestBudget.gate <telcall.export.RequestBudget.gate>`) is held by
+    every page request: it bounds them across windows.
     """
     return await _run_window(
         spec,
@@ -592,7 +596,7 @@ async def _run_window(
     client: Any,
     client_factory: ClientFactory | None,
     window_retries: int,
-    requests: anyio.CapacityLimiter | None,
+    requests: AbstractAsyncContextManager[Any] | None,
     on_page: Callable[[int], None] | None,
     slot: AbstractAsyncContextManager[Any],
     run_id: str,
@@ -667,17 +671,26 @@ def run_window(
     *,
     client_factory: ClientFactory | None = None,
     window_retries: int = 2,
+    budget: RequestBudget | None = None,
 ) -> WindowResult:
-    """Blocking :func:`arun_window` on a fresh event loop: the entry point for engines.
+    """Blocking :func:`arun_window` on the worker's loop: the entry point for engines.
 
-    Call it from a worker (Celery task, Dask/Airflow task, a process pool),
-    not from inside a running event loop.
+    Call it from a worker (Celery task, Dask/Airflow task, a process pool).
+    The process keeps one client per tenant and connection, built on first
+    use by ``client_factory(spec.connection)`` (or from the environment) and
+    reused by every later window, so a worker fetches one token per tenant,
+    not one per window; :func:`~telcall.export.close_worker_clients` closes
+    them (also at exit). Windows run on telcall's bridge thread, one loop
+    per process, so windows that threads of one worker run at once share
+    each tenant's client. ``budget`` bounds each tenant's requests in this
+    process (see :class:`~telcall.export.RequestBudget`; one budget per
+    tenant per process).
     """
-    return anyio.run(
-        functools.partial(
-            arun_window, spec, client_factory=client_factory, window_retries=window_retries
-        ),
-        backend="asyncio",
+    return run_on_worker(
+        functools.partial(arun_window, spec, window_retries=window_retries),
+        spec.connection,
+        client_factory,
+        budget,
     )
 
 
@@ -697,6 +710,8 @@ async def export_cdrs(
     page_size: int = DEFAULT_PAGE_SIZE,
     max_in_flight: int | None = None,
     window_retries: int = 2,
+    tenant: str | None = None,
+    budget: RequestBudget | None = None,
 ) -> ExportSummary:
     """Export the CDRs whose call started in ``[start, end)`` into ``out_dir``, resumably.
 
@@ -714,6 +729,11 @@ async def export_cdrs(
     ``out_dir/_state.db``. Running the same call again after a crash finishes
     the job; ``since="last"`` continues from the watermark minus ``lookback``,
     rewriting the overlapped windows so late CDRs appear once.
+
+    ``tenant`` labels the job (see :func:`plan`): it lands in
+    ``out_dir/tenant=<label>/``, which ``summary.out_dir`` names. ``budget``
+    bounds page requests instead of ``max_in_flight``, optionally per second
+    too (:class:`~telcall.export.RequestBudget`).
 
     Concurrent runs over one directory are safe: each window is claimed
     before it is read, and a window another live run holds is skipped and
@@ -733,6 +753,8 @@ async def export_cdrs(
         raise ValidationError(f"concurrency must be >= 1, got {concurrency}")
     if max_in_flight is not None and max_in_flight < 1:
         raise ValidationError(f"max_in_flight must be >= 1, got {max_in_flight}")
+    if max_in_flight is not None and budget is not None:
+        raise ValidationError("give max_in_flight or budget, not both")
     began = time.perf_counter()
     specs = await anyio.to_thread.run_sync(
         functools.partial(
@@ -747,11 +769,14 @@ async def export_cdrs(
             raw=raw,
             since=since,
             page_size=page_size,
+            tenant=tenant,
         )
     )
     run_id = new_run_id()
     windows = anyio.CapacityLimiter(concurrency)
-    requests = anyio.CapacityLimiter(max_in_flight or concurrency)
+    requests: AbstractAsyncContextManager[Any] = (
+        budget.gate() if budget is not None else anyio.CapacityLimiter(max_in_flight or concurrency)
+    )
     results: list[WindowResult] = []
     failures: list[tuple[WindowSpec, BaseException]] = []
     # Running totals, so a progress report per page costs no pass over the results.
@@ -840,11 +865,13 @@ async def export_cdrs(
         raise callback_error[0]
     if fatal:
         raise fatal[0]
-    watermark = await anyio.to_thread.run_sync(CheckpointStore(out_dir).job)
+    label = tenant or source_for(client).connection().tenant
+    where = job_dir(out_dir, label)
+    watermark = await anyio.to_thread.run_sync(CheckpointStore(where).job)
     written = [r for r in results if not r.skipped]
     busy = [r.path for r in results if r.claimed_by is not None]
     summary = ExportSummary(
-        out_dir=str(out_dir),
+        out_dir=str(where) if label else str(out_dir),
         windows_planned=len(specs),
         windows_done=len(written),
         windows_skipped=len(results) - len(written) - len(busy),
