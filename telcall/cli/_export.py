@@ -40,7 +40,13 @@ from ._common import (
 )
 from ._ui import Column, Ui, format_duration, rich_installed
 
-__all__ = ("parse_duration", "parse_lookback", "register")
+__all__ = (
+    "check_format_installed",
+    "parse_duration",
+    "parse_lookback",
+    "progress_line",
+    "register",
+)
 
 _DURATION = re.compile(r"(\d+)([dhms])")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -125,6 +131,15 @@ def register(subparsers: Subparsers) -> None:
     )
     cdrs.add_argument("--raw", action="store_true", help="write the wire records (ndjson only)")
     cdrs.add_argument("--json", action="store_true", help="print the summary as JSON")
+    cdrs.add_argument(
+        "--tenants",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "export every tenant of a TOML file into OUT/tenant=<label>/ (one [label] section "
+            "each: provider, base_url, secret_env = the NAME of the variable holding its secret)"
+        ),
+    )
     connection = add_connection_options(cdrs)
     connection.add_argument(
         "--campaign",
@@ -150,6 +165,12 @@ def register(subparsers: Subparsers) -> None:
 def _client(args: argparse.Namespace) -> Any:
     """The provider's client, from flags then the environment; wrong or missing ones exit 2."""
     only_for(args, {"--campaign": ["aicallcenter"]})
+    check_format_installed(args)
+    return connect(args)
+
+
+def check_format_installed(args: argparse.Namespace) -> None:
+    """Exit 2 before any work if ``--format`` needs a package that is missing."""
     if args.format == "parquet":
         try:
             importlib.import_module("pyarrow")
@@ -158,7 +179,6 @@ def _client(args: argparse.Namespace) -> Any:
                 "--format parquet needs pyarrow: pip install 'telcall[parquet]'",
                 exit_code=EXIT_USAGE,
             ) from None
-    return connect(args)
 
 
 class _Plain:
@@ -179,25 +199,26 @@ class _Plain:
             self.show()
 
     def show(self) -> None:
-        state = self._state
-        if state is None:
-            return
-        finished = (
-            state.windows_done + state.windows_skipped + state.windows_failed + state.windows_busy
-        )
-        planned = state.windows_planned
-        rate = state.records / state.elapsed if state.elapsed > 0 else 0.0
-        eta = (
-            f"  ETA {format_duration(state.elapsed * (planned - finished) / finished)}"
-            if 0 < finished < planned
-            else ""
-        )
-        print(
-            f"Exporting CDRs: windows {finished}/{planned}  {state.records:,} records  "
-            f"{rate:,.0f} records/s  elapsed {format_duration(state.elapsed)}{eta}",
-            file=self._stream,
-            flush=True,
-        )
+        if self._state is not None:
+            print(f"Exporting CDRs: {progress_line(self._state)}", file=self._stream, flush=True)
+
+
+def progress_line(state: ExportProgress) -> str:
+    """``windows 3/10  1,234 records  410 records/s  elapsed 3s  ETA 7s``."""
+    finished = (
+        state.windows_done + state.windows_skipped + state.windows_failed + state.windows_busy
+    )
+    planned = state.windows_planned
+    rate = state.records / state.elapsed if state.elapsed > 0 else 0.0
+    eta = (
+        f"  ETA {format_duration(state.elapsed * (planned - finished) / finished)}"
+        if 0 < finished < planned
+        else ""
+    )
+    return (
+        f"windows {finished}/{planned}  {state.records:,} records  "
+        f"{rate:,.0f} records/s  elapsed {format_duration(state.elapsed)}{eta}"
+    )
 
 
 @contextmanager
@@ -330,6 +351,10 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 async def _export(args: argparse.Namespace) -> int:
+    if args.tenants is not None:
+        from ._tenants import export_tenants_cli
+
+        return await export_tenants_cli(args)
     ui = Ui()
     last = args.since.strip().lower() == "last"
     async with _client(args) as client:
