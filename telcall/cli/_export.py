@@ -95,7 +95,8 @@ def register(subparsers: Subparsers) -> None:
             "date=YYYY-MM-DD/part-<start>-<end>.<format>, one file per window, checkpointed "
             "in OUT/_state.db. Run the same command again to finish an interrupted export; "
             "--since last continues from the checkpoint minus --lookback, rewriting the "
-            "overlapped windows so late CDRs appear once."
+            "overlapped windows so late CDRs appear once. --tenants FILE exports every "
+            "tenant of a TOML file into OUT/tenant=<label>/."
         ),
     )
     cdrs.add_argument(
@@ -413,7 +414,9 @@ def _read_status(out: Path) -> _Status:
     store = CheckpointStore(out)
     job = store.job()
     if job is None:
-        raise CliError(f"{out} holds no export (no {STATE_FILE})")
+        tenants = sorted(p.name for p in out.glob("tenant=*") if (p / STATE_FILE).exists())
+        hint = f"; its tenants' exports are in {', '.join(tenants)}" if tenants else ""
+        raise CliError(f"{out} holds no export (no {STATE_FILE}){hint}")
     rows = store.windows()
     paths = {row.start: row.path for row in rows}
     tz = ZoneInfo(job.tz)

@@ -59,6 +59,11 @@ async def test_two_tenants_export_side_by_side(tmp_path: Path) -> None:
             "export", "cdrs", "--tenants", str(file), *DAYS, "--out", str(out), "--json", env=env
         )
     assert again.code == 0, again.err
+    status = await run_cli("export", "status", str(out / "tenant=acme"), "--json")
+    assert msgspec.json.decode(status.out)["done"] == 2
+    root = await run_cli("export", "status", str(out))
+    assert root.code == 1
+    assert "its tenants' exports are in tenant=acme, tenant=globex" in root.err
     report = msgspec.json.decode(again.out)
     assert report["errors"] == {}
     assert {label: s["windows_skipped"] for label, s in report["tenants"].items()} == {

@@ -8,6 +8,7 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
+from celery.signals import worker_process_shutdown
 
 from telcall.export import WindowSpec, run_window
 
@@ -46,3 +47,17 @@ def test_dask_recipe_maps_every_window_once_impurely(
     assert [spec.start.day for spec in specs] == [1, 2, 3]
     assert options == {"pure": False, "retries": 2}
     assert total == 30
+
+
+def test_tenants_recipe_closes_clients_when_a_worker_process_stops(
+    recipe: Callable[[str], ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The many-tenants app keeps the redelivery settings and hooks worker_process_shutdown."""
+    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
+    module = recipe("tenants")
+    conf = module.app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.task_serializer == "json"
+    assert module.close_clients in [ref() for _, ref in worker_process_shutdown.receivers]
+    assert module.BUDGET.per_second is not None
