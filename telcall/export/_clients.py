@@ -9,7 +9,9 @@ daemon thread per process), where every later window of that tenant runs.
 Windows that several threads of one worker run at once share the loop, and
 so each tenant's client and token.
 
-Everything here is touched on the bridge loop only, so nothing needs a lock.
+Everything here is touched on the bridge loop only, so nothing needs a lock. A
+client whose credentials are refused is dropped (and closed), so a secret
+rotated in the worker's store is picked up by the tenant's next window.
 :func:`close_worker_clients` closes the clients; it also runs at exit, and
 engines whose worker processes end without running ``atexit`` hooks (Celery's
 prefork pool) call it from their shutdown hook (``worker_process_shutdown``;
@@ -27,7 +29,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from .._core.errors import ClientClosedError, ValidationError
+from .._core.errors import AuthenticationError, ClientClosedError, ValidationError
 from .._sync import _bridge
 from ._budget import Gate, RequestBudget
 from ._source import Connection, open_client
@@ -85,7 +87,15 @@ async def _run(
     client = _clients.get(key)
     if client is None:
         client = _clients[key] = (factory or open_client)(connection)
-    return await window(client=client, requests=gate)
+    try:
+        return await window(client=client, requests=gate)
+    except AuthenticationError:
+        # Refused credentials may have been rotated in the worker's secret store since the
+        # client was built: the tenant's next window asks the factory again.
+        if _clients.get(key) is client:
+            del _clients[key]
+            await client.aclose()
+        raise
 
 
 def run_on_worker(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from telcall import AsyncTel4vnClient
-from telcall.errors import ValidationError
+from telcall.errors import AuthenticationError, ValidationError
 from telcall.export import (
     Connection,
     ExportProgress,
@@ -254,3 +255,54 @@ def test_run_window_refuses_a_second_budget_for_a_tenant(two_tenants: Any, tmp_p
     run_window(first, client_factory=factory, budget=UNDER)
     with pytest.raises(ValidationError, match="already has"):
         run_window(second, client_factory=factory, budget=RequestBudget(max_in_flight=1))
+
+
+def test_refused_credentials_drop_the_tenants_client(two_tenants: Any, tmp_path: Path) -> None:
+    """A key rotated in the worker's store: the refused client is dropped, the next window works."""
+    sim: Tel4vnSimulator = two_tenants["a"]
+    connection = Connection(provider="tel4vn", base_url=sim.base_url, tz=VN, tenant="a")
+    first, second = plan(connection, "2026-11-01", "2026-11-03", tmp_path)
+    keys = ["stale-key", sim.api_key]
+
+    def factory(conn: Connection) -> AsyncTel4vnClient:
+        return AsyncTel4vnClient(base_url=conn.base_url, api_key=keys.pop(0), tz=VN)
+
+    close_worker_clients()
+    with pytest.raises(AuthenticationError):
+        run_window(first, client_factory=factory)
+    assert worker_clients() == 0
+    assert run_window(second, client_factory=factory).records > 0
+    assert keys == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("budget", "refused"),
+    [
+        pytest.param(UNDER, False, id="under-the-limit"),
+        pytest.param(None, True, id="control-no-budget"),
+    ],
+)
+def test_worker_threads_share_the_tenants_budget(
+    tmp_path: Path, budget: RequestBudget | None, refused: bool
+) -> None:
+    """8 threads of one worker run a tenant's windows: its one gate keeps them under the limit."""
+    with serve_in_thread(Tel4vnSimulator(cdrs=400, seed=11, faults=BURST)) as sim:
+        _run_threads(sim, tmp_path, budget)
+        close_worker_clients()
+    assert (sim.rate_limited > 0) is refused
+
+
+def _run_threads(sim: Tel4vnSimulator, tmp_path: Path, budget: RequestBudget | None) -> None:
+    connection = Connection(provider="tel4vn", base_url=sim.base_url, tz=VN, tenant="b")
+    specs = plan(connection, "2026-11-01", "2026-11-02", tmp_path, window=timedelta(hours=1))
+
+    def factory(conn: Connection) -> AsyncTel4vnClient:
+        return AsyncTel4vnClient(base_url=conn.base_url, api_key=sim.api_key, tz=VN)
+
+    close_worker_clients()
+    with ThreadPoolExecutor(8) as pool:
+        results = list(
+            pool.map(lambda s: run_window(s, client_factory=factory, budget=budget), specs)
+        )
+    assert sum(r.records for r in results) == len(list(sim.cdr_ids(NOV_1, NOV_2)))
