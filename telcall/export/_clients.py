@@ -84,7 +84,7 @@ async def _run(
 ) -> T:
     gate = _gate(connection.tenant, budget)
     key = _key(connection, factory)
-    client = _clients.get(key)
+    client: Any = _clients.get(key)
     if client is None:
         client = _clients[key] = (factory or open_client)(connection)
     try:
