@@ -84,7 +84,7 @@ async def _run(
 ) -> T:
     gate = _gate(connection.tenant, budget)
     key = _key(connection, factory)
-    client: Any = _clients.get(key)
+    client = _clients.get(key)
     if client is None:
         client = _clients[key] = (factory or open_client)(connection)
     try:
@@ -92,10 +92,17 @@ async def _run(
     except AuthenticationError:
         # Refused credentials may have been rotated in the worker's secret store since the
         # client was built: the tenant's next window asks the factory again.
-        if _clients.get(key) is client:
-            del _clients[key]
+        if _forget(key, client):
             await client.aclose()
         raise
+
+
+def _forget(key: _Key, client: object) -> bool:
+    """Drop ``client`` from the pool if it still holds it (another window may have already)."""
+    if _clients.get(key) is not client:
+        return False
+    del _clients[key]
+    return True
 
 
 def run_on_worker(
