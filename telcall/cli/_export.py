@@ -42,6 +42,7 @@ from ._ui import Column, Ui, format_duration, rich_installed
 
 __all__ = (
     "check_format_installed",
+    "job_options",
     "parse_duration",
     "parse_lookback",
     "progress_line",
@@ -351,29 +352,32 @@ async def _run(args: argparse.Namespace) -> int:
     )
 
 
+def job_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The export job's arguments from the ``export cdrs`` flags (the client aside)."""
+    last = args.since.strip().lower() == "last"
+    return {
+        "start": None if last else args.since,
+        "end": args.until,
+        "out_dir": args.out,
+        "format": args.format,
+        "window": args.window,
+        "concurrency": args.concurrency,
+        "lookback": args.lookback,
+        "raw": args.raw,
+        "since": "last" if last else None,
+    }
+
+
 async def _export(args: argparse.Namespace) -> int:
     if args.tenants is not None:
         from ._tenants import export_tenants_cli
 
         return await export_tenants_cli(args)
     ui = Ui()
-    last = args.since.strip().lower() == "last"
     async with _client(args) as client:
         source = client if args.campaign is None else AICallCenterSource(client, args.campaign)
         with _progress(ui) as progress:
-            summary = await export_cdrs(
-                source,
-                None if last else args.since,
-                args.until,
-                args.out,
-                format=args.format,
-                window=args.window,
-                concurrency=args.concurrency,
-                lookback=args.lookback,
-                raw=args.raw,
-                since="last" if last else None,
-                progress=progress.update,
-            )
+            summary = await export_cdrs(source, **job_options(args), progress=progress.update)
     if args.json:
         sys.stdout.buffer.write(msgspec.json.encode(summary) + b"\n")
         sys.stdout.flush()

@@ -33,7 +33,7 @@ from telcall.export._tenants import check_tenant
 
 from .._core.errors import ValidationError
 from ._common import EXIT_OK, EXIT_USAGE, PROVIDERS, CliError
-from ._export import check_format_installed, progress_line
+from ._export import check_format_installed, job_options, progress_line
 from ._ui import Column, Ui
 
 __all__ = ("TenantEntry", "export_tenants_cli", "read_tenants")
@@ -204,7 +204,6 @@ async def export_tenants_cli(args: argparse.Namespace) -> int:
     secrets = _secrets(tenants)
     labels = list(tenants)
     ui = Ui()
-    last = args.since.strip().lower() == "last"
     summaries: dict[str, ExportSummary]
     errors: dict[str, str] = {}
     async with AsyncExitStack() as stack:
@@ -214,19 +213,7 @@ async def export_tenants_cli(args: argparse.Namespace) -> int:
         }
         lines = _Lines(ui.err, labels)
         try:
-            summaries = await export_tenants(
-                clients,
-                None if last else args.since,
-                args.until,
-                args.out,
-                format=args.format,
-                window=args.window,
-                concurrency=args.concurrency,
-                lookback=args.lookback,
-                raw=args.raw,
-                since="last" if last else None,
-                progress=lines.update,
-            )
+            summaries = await export_tenants(clients, **job_options(args), progress=lines.update)
         except TenantsExportError as exc:
             summaries = exc.summaries
             errors = {label: f"{type(e).__name__}: {e}" for label, e in exc.errors.items()}
