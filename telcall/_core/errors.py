@@ -116,8 +116,20 @@ def _scrub_value(value: Any, scrub: Scrubber) -> Any:
     return value
 
 
+def _unpickled(cls: type[TelcallError], args: tuple[object, ...]) -> TelcallError:
+    error = cls.__new__(cls)
+    error.args = args
+    return error
+
+
 class TelcallError(Exception):
     """Root of every exception raised by telcall."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Constructors take keyword-only attributes, which BaseException's pickling (it calls
+        # ``cls(*args)``) cannot supply: rebuild from args and state instead, so an error
+        # raised on a Dask or Celery worker reaches the caller as itself.
+        return (_unpickled, (type(self), self.args), vars(self))
 
     def redact(self, scrub: Scrubber) -> None:
         """Scrub secrets from this error's text and attributes, in place.

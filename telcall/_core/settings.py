@@ -79,6 +79,13 @@ def check_base_url(value: object, env: str | None = None) -> str:
         raise ValidationError(f"base_url{_from(env)} is not a valid URL: {exc}") from None
     if not host:
         raise ValidationError(f"base_url{_from(env)} has no host")
+    if parts.username is not None or parts.password is not None:
+        # aiohttp would send it as HTTP Basic auth, which no provider uses, and the URL is
+        # shown in reprs, errors and window specs: refuse it rather than carry a secret.
+        raise ValidationError(
+            f"base_url{_from(env)} carries a user name or password; no provider authenticates "
+            "that way: pass the provider's credentials instead"
+        )
     return url
 
 

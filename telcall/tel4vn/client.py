@@ -42,6 +42,8 @@ _token_decoder = msgspec.json.Decoder(TokenResponse)
 
 #: ``status`` values of a refused outcome, compared in lower case.
 _FAIL_STATUSES = frozenset({"fail", "failed", "error"})
+# The event-hook calls answer {"created": true} / {"deleted": true}; false is a refusal.
+_OUTCOME_FLAGS = ("created", "deleted")
 
 
 def _as_code(value: Any) -> int | None:
@@ -143,7 +145,8 @@ class AsyncTel4vnClient(AsyncBaseClient):
         ``{"status": "fail", "error": CODE}`` is a ProviderError with that code;
         ``{"code": 404, "content": ...}`` the error of the status its code names;
         ``{"message": "queue not found"}`` (anything but "successfully") a NotFoundError when
-        it says "not found", else a ProviderError. An HTTP error status keeps its own class.
+        it says "not found", else a ProviderError; ``{"created": false}`` / ``{"deleted": false}``
+        a ProviderError. An HTTP error status keeps its own class.
         """
         if response.status >= 400 or not isinstance(parsed, dict):
             return None
@@ -159,6 +162,10 @@ class AsyncTel4vnClient(AsyncBaseClient):
             text = message.strip() or info.message
             cls = NotFoundError if "not found" in text.lower() else ProviderError
             return self._make_error(cls, response, ErrorInfo(text, text))
+        for flag in _OUTCOME_FLAGS:
+            if parsed.get(flag) is False:
+                text = f"the provider answered {flag}: false"
+                return self._make_error(ProviderError, response, ErrorInfo(text, text))
         return None
 
     # -- resources ---------------------------------------------------------

@@ -196,15 +196,15 @@ class EventHookList(_Wire):
 
 
 class EventCreated(_Wire):
-    """Answer of ``POST /v1/event``."""
+    """Answer of ``POST /v1/event``; ``created: false`` raises ProviderError instead."""
 
-    created: bool
+    created: Literal[True]
 
 
 class EventDeleted(_Wire):
-    """Answer of ``DELETE /v1/event/<id>``."""
+    """Answer of ``DELETE /v1/event/<id>``; ``deleted: false`` raises ProviderError instead."""
 
-    deleted: bool
+    deleted: Literal[True]
 
 
 # -- CDRs -----------------------------------------------------------------------

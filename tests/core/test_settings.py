@@ -60,6 +60,8 @@ def _build(case: ProviderCase, **kwargs: Any) -> object:
         pytest.param({"base_url": "http://"}, "host", id="url-no-host"),
         pytest.param({"base_url": "http://x:port"}, "not a valid URL", id="url-bad-port"),
         pytest.param({"base_url": "http://x\udcff"}, "UTF-8", id="url-surrogate"),
+        pytest.param({"base_url": "https://u:pw@x"}, "user name or password", id="url-userinfo"),
+        pytest.param({"base_url": "https://u@x"}, "user name or password", id="url-user"),
     ],
 )
 def test_bad_setting_is_refused(provider: ProviderCase, kwargs: dict[str, Any], match: str) -> None:

@@ -115,16 +115,23 @@ async def test_specs_hold_no_secret(index: int, tmp_path: Path) -> None:
     await getattr(client, "client", client).aclose()
 
 
-async def test_plan_refuses_a_password_in_the_base_url(tmp_path: Path) -> None:
-    """A base URL with a password is refused before plan() touches the directory."""
+def test_plan_refuses_a_password_in_the_base_url(tmp_path: Path) -> None:
+    """A connection whose base URL has a password is refused before plan() touches the directory."""
     out = tmp_path / "out"
-    async with AsyncTel4vnClient(
-        base_url=f"https://user:{SECRET}@pbx.example.vn", api_key="k"
-    ) as client:
-        with pytest.raises(ValidationError, match="password") as caught:
-            plan(client, "2026-11-01", "2026-11-02", out)
+    conn = Connection(
+        provider="tel4vn", base_url=f"https://user:{SECRET}@pbx.example.vn", tz="Asia/Ho_Chi_Minh"
+    )
+    with pytest.raises(ValidationError, match="password") as caught:
+        plan(conn, "2026-11-01", "2026-11-02", out)
     assert SECRET not in str(caught.value)
     assert not out.exists()
+
+
+def test_client_refuses_a_password_in_the_base_url() -> None:
+    """A client never holds a base URL with a password, so nothing can copy it."""
+    with pytest.raises(ValidationError, match="password") as caught:
+        AsyncTel4vnClient(base_url=f"https://user:{SECRET}@pbx.example.vn", api_key="k")
+    assert SECRET not in str(caught.value)
 
 
 @pytest.mark.parametrize(

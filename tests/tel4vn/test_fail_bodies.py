@@ -153,3 +153,27 @@ def test_a_good_page_is_one_typed_decode(
     body = {"data": [{"id": "c1", "status": "ANSWERED"}], "scroll_id": "s1"}
     page = offline._decode(answer(body), msgspec.json.Decoder(models.CdrPage))
     assert [c.id for c in page.data] == ["c1"]
+
+
+@pytest.mark.parametrize(
+    ("path", "call"),
+    [
+        pytest.param(
+            "/v1/event",
+            lambda c: c.events.create(callback_url="https://crm.example.vn/hook", event="hangup"),
+            id="created-false",
+        ),
+        pytest.param("/v1/event/e1", lambda c: c.events.delete("e1"), id="deleted-false"),
+    ],
+)
+async def test_an_outcome_flag_set_to_false_is_a_provider_error(
+    tel4vn_simulator: Tel4vnSimulator, path: str, call: Any
+) -> None:
+    """``{"created": false}`` / ``{"deleted": false}`` with HTTP 200 raise instead of returning."""
+    sim = tel4vn_simulator
+    flag = "created" if path == "/v1/event" else "deleted"
+    sim.script(Reply(200, {flag: False}), path=path)
+    async with AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key) as client:
+        with pytest.raises(errors.ProviderError, match=flag) as caught:
+            await call(client)
+    assert caught.value.status == 200
