@@ -216,7 +216,7 @@ async def export_tenants_cli(args: argparse.Namespace) -> int:
             summaries = await export_tenants(clients, **job_options(args), progress=lines.update)
         except TenantsExportError as exc:
             summaries = exc.summaries
-            errors = {label: f"{type(e).__name__}: {e}" for label, e in exc.errors.items()}
+            errors = {label: f"{type(e).__name__}: {e}" for label, e in exc.failures}
         lines.show()
     if args.json:
         sys.stdout.buffer.write(msgspec.json.encode(_Report(summaries, errors)) + b"\n")

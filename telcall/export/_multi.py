@@ -32,21 +32,24 @@ class TenantsExportError(TelcallError):
     """Some tenants' exports failed; the others finished.
 
     ``summaries`` holds every tenant that got as far as a summary (a tenant
-    whose windows partly failed has its :class:`ExportError` summary),
-    ``errors`` each failed tenant's exception. Running the same job again
+    whose windows partly failed has its :class:`ExportError` summary);
+    ``failures`` pairs each failed tenant's label with its exception, like
+    :attr:`ExportError.failures` does windows. Running the same job again
     redoes only what is missing.
     """
 
     def __init__(
-        self, summaries: dict[str, ExportSummary], errors: dict[str, TelcallError], tenants: int
+        self,
+        summaries: dict[str, ExportSummary],
+        failures: list[tuple[str, TelcallError]],
+        tenants: int,
     ) -> None:
-        first, error = next(iter(errors.items()))
+        first = f" (first: {failures[0][0]}: {failures[0][1]})" if failures else ""
         super().__init__(
-            f"{len(errors)} of {tenants} tenants failed (first: {first}: {error}); "
-            "run the export again to finish it"
+            f"{len(failures)} of {tenants} tenants failed{first}; run the export again to finish it"
         )
         self.summaries = summaries
-        self.errors = errors
+        self.failures = failures
 
 
 async def export_tenants(
@@ -95,7 +98,7 @@ async def export_tenants(
     if lookback < timedelta(0):
         raise ValidationError(f"lookback must be >= 0, got {lookback}")
     summaries: dict[str, ExportSummary] = {}
-    errors: dict[str, TelcallError] = {}
+    failures: dict[str, TelcallError] = {}
 
     async def one(label: str, client: ExportClient) -> None:
         report = None if progress is None else (lambda snapshot: progress(label, snapshot))
@@ -119,15 +122,15 @@ async def export_tenants(
             )
         except ExportError as exc:
             summaries[label] = exc.summary
-            errors[label] = exc
+            failures[label] = exc
         except TelcallError as exc:
-            errors[label] = exc
+            failures[label] = exc
 
     async with anyio.create_task_group() as group:
         for label, client in clients.items():
             group.start_soon(one, label, client)
-    if errors:
+    if failures:
         raise TenantsExportError(
-            dict(sorted(summaries.items())), dict(sorted(errors.items())), len(clients)
+            dict(sorted(summaries.items())), sorted(failures.items()), len(clients)
         )
     return dict(sorted(summaries.items()))
