@@ -4,7 +4,8 @@ Two layers. The first is by *value*: a :class:`Redactor` holds every secret a cl
 api key or secret key, fetched and given tokens) and replaces each one, in every form it takes on
 the wire (percent-encoded, JSON-escaped, HTML-escaped by a proxy's error page, ...), with ``***``.
 The second is by *name*: query parameters whose name holds a credential (:data:`SECRET_KEYS`) are
-redacted whatever their value, for secrets the client never saw (a ``password`` passed to a call).
+redacted whatever their value, for secrets the client never saw (a ``password`` passed to a call);
+providers add their own names through their specs.
 
 :meth:`Redactor.sanitize` cleans an exception in place, chained causes included: telcall errors
 scrub their own text, and any other exception in the chain (aiohttp's, which quote the full URL)
@@ -13,7 +14,6 @@ is replaced by a :class:`SanitizedCause` that keeps its type name and a scrubbed
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlu
 import msgspec
 
 from .errors import TelcallError
+from .secret_names import SECRET_KEYS, is_secret_key
 
 __all__ = (
     "REDACTED",
@@ -45,30 +46,6 @@ _MIN_PARTIAL = 4
 # Shorter values (test tokens like "tok") are scrubbed only as whole words, so that
 # "token_expired" survives a token "tok"; real keys and tokens are far longer.
 _MIN_ANYWHERE = 8
-
-# Compared case-insensitively with "-" and "_" removed, so apiKey, api_key and
-# API-KEY all match one entry.
-SECRET_KEYS = frozenset(
-    {
-        "apikey",
-        "accesstoken",
-        "secretkey",
-        "token",
-        "password",
-        "authorization",
-        "callbackapikey",
-        "refreshtoken",
-        "secret",
-    }
-)
-
-
-@functools.lru_cache(maxsize=1024)
-def is_secret_key(name: str) -> bool:
-    """Whether a parameter, header or field name holds a credential (``X-`` headers too)."""
-    key = name.replace("_", "").replace("-", "").lower()
-    # Custom headers carry an "X-" prefix: X-Api-Key is api_key.
-    return key in SECRET_KEYS or (name[:2].lower() == "x-" and key[1:] in SECRET_KEYS)
 
 
 def mask(secret: str | None) -> str:

@@ -23,8 +23,8 @@ from datetime import timedelta
 from typing import Any, NamedTuple, NoReturn, Protocol, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from telcall import AsyncAICallCenterClient, AsyncOmicallClient, AsyncTel4vnClient
 from telcall._core.client import AsyncBaseClient
+from telcall.providers import ConnectionFlag, ProviderSpec, specs
 
 __all__ = (
     "EXIT_ERROR",
@@ -224,32 +224,30 @@ def _zone(name: str) -> ZoneInfo:
 
 
 class ProviderCli(NamedTuple):
-    """How the CLI reaches one provider: its async client and the name people know it by."""
+    """How the CLI reaches one provider: its spec, async client and the name people know it by."""
 
+    spec: ProviderSpec
     client: type[AsyncBaseClient]
-    label: str
+
+    @property
+    def label(self) -> str:
+        """What people call the provider (``"AI Call Center"``)."""
+        return self.spec.label
 
     @property
     def secret_flag(self) -> str:
         """``--api-key`` or ``--secret-key``: the flag of the provider's long-lived secret."""
         return "--" + self.client.secret_name.replace("_", "-")
 
-    def env(self, setting: str) -> str:
-        """The environment variable of ``setting`` (``base_url``, the secret or token name)."""
-        return f"{self.client.env_prefix}_{setting.upper()}"
-
     @property
     def env_names(self) -> tuple[str, str, str]:
         """The provider's address, secret and token variables."""
-        names = ("base_url", self.client.secret_name, self.client.token_name)
-        return (self.env(names[0]), self.env(names[1]), self.env(names[2]))
+        return self.spec.env_names
 
 
 #: Every provider the CLI can talk to, in ``--provider`` order (the first is the default).
 PROVIDERS: dict[str, ProviderCli] = {
-    "tel4vn": ProviderCli(AsyncTel4vnClient, "TEL4VN"),
-    "omicall": ProviderCli(AsyncOmicallClient, "OMICall"),
-    "aicallcenter": ProviderCli(AsyncAICallCenterClient, "AI Call Center"),
+    name: ProviderCli(spec, spec.client_class()) for name, spec in specs().items()
 }
 
 
@@ -272,8 +270,8 @@ def add_connection_options(
     :func:`connect` builds the client from them. A command adds flags of its own to the
     returned group.
     """
-    specs = [PROVIDERS[name] for name in providers]
-    envs = "; ".join(f"{spec.label}: {', '.join(spec.env_names)}" for spec in specs)
+    specs_ = [PROVIDERS[name] for name in providers]
+    envs = "; ".join(f"{spec.label}: {', '.join(spec.env_names)}" for spec in specs_)
     group = parser.add_argument_group(
         "connection",
         f"Flags win over the environment, and the secret and the token count as a set: "
@@ -287,19 +285,17 @@ def add_connection_options(
         help="call-center provider",
     )
     group.add_argument("--base-url", metavar="URL", help="API address, e.g. https://pbx.example.vn")
-    for flag in dict.fromkeys(spec.secret_flag for spec in specs):
-        owners = " and ".join(spec.label for spec in specs if spec.secret_flag == flag)
+    for flag in dict.fromkeys(spec.secret_flag for spec in specs_):
+        owners = " and ".join(spec.label for spec in specs_ if spec.secret_flag == flag)
         group.add_argument(
             flag,
             metavar="KEY",
             help=f"{owners} {flag[2:].replace('-', ' ')} (tokens are obtained for you)",
         )
     group.add_argument("--token", metavar="TOKEN", help="a ready-made access token")
-    if "tel4vn" in providers:
+    for extra in _connection_flags(specs_).values():
         group.add_argument(
-            "--mapping",
-            choices=("auto", "default", "flex"),
-            help="TEL4VN: the account's CDR shape (default: auto, detected per page)",
+            f"--{extra.name.replace('_', '-')}", choices=extra.choices, help=extra.help
         )
     group.add_argument(
         "--tz",
@@ -329,6 +325,25 @@ def add_connection_options(
     return group
 
 
+def _connection_flags(providers: Sequence[ProviderCli]) -> dict[str, ConnectionFlag]:
+    """The provider-only connection flags of ``providers`` by name (the first declaration wins)."""
+    flags: dict[str, ConnectionFlag] = {}
+    for provider in providers:
+        for flag in provider.spec.connection_flags:
+            flags.setdefault(flag.name, flag)
+    return flags
+
+
+def _flag_owners() -> dict[str, list[str]]:
+    """``--api-key``, ``--mapping``, ...: each provider-only flag and the providers that take it."""
+    owners: dict[str, list[str]] = {}
+    for name, provider in PROVIDERS.items():
+        owners.setdefault(provider.secret_flag, []).append(name)
+        for flag in provider.spec.connection_flags:
+            owners.setdefault(f"--{flag.name.replace('_', '-')}", []).append(name)
+    return owners
+
+
 def only_for(args: argparse.Namespace, flags: Mapping[str, Sequence[str]]) -> None:
     """Refuse, as a usage error, a flag given for a provider it does not belong to.
 
@@ -351,11 +366,7 @@ def connect(args: argparse.Namespace) -> Any:
     provider, is a usage error (exit 2), like a missing flag.
     """
     spec = PROVIDERS[args.provider]
-    secret_flags = {
-        flag: [name for name, other in PROVIDERS.items() if other.secret_flag == flag]
-        for flag in {other.secret_flag for other in PROVIDERS.values()}
-    }
-    only_for(args, {**secret_flags, "--mapping": ["tel4vn"]})
+    only_for(args, _flag_owners())
     client = spec.client
     url_env, secret_env, token_env = spec.env_names
     secret = getattr(args, client.secret_name)
@@ -378,8 +389,12 @@ def connect(args: argparse.Namespace) -> Any:
         "proxy": args.proxy,
         "deadline": args.deadline,
     }
-    if args.provider == "tel4vn":
-        options["cdr_mapping"] = args.mapping or "auto"
+    for flag in spec.spec.connection_flags:
+        value = getattr(args, flag.name, None)
+        if value is None:
+            value = flag.default
+        if value is not None:
+            options[flag.param] = value
     return client(**options)
 
 

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
-import random
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 
-from telcall.simulator import (
-    VN,
-    AICallCenterSimulator,
-    Faults,
-    OmicallSimulator,
-    SimulatorBase,
-    Tel4vnSimulator,
-)
+from telcall._core.spec import load
+from telcall.providers import specs
+from telcall.simulator import Faults, SimOption, SimulateCli
 
 from ._common import (
     EXIT_OK,
@@ -34,40 +28,31 @@ from ._ui import Ui
 
 __all__ = ("PROVIDERS", "fault_options", "faults_from", "register")
 
-#: The simulators ``--provider`` chooses from.
-PROVIDERS = ("tel4vn", "omicall", "aicallcenter")
+
+def _simulators() -> dict[str, SimulateCli]:
+    """Every registered provider that offers ``telcall simulate``, in registry order."""
+    return {name: load(spec.simulate) for name, spec in specs().items() if spec.simulate}
+
+
+#: The simulators ``--provider`` chooses from, and how each is built and described.
+SIMULATORS = _simulators()
+#: Their names (the first is the default).
+PROVIDERS = tuple(SIMULATORS)
 
 _BULLET = re.compile(r"^- `(\w+)`: (.*)$")
 
-# The Faults options a simulator does not act on: asking for them is a usage error, not a no-op.
-_IGNORED_FAULTS: dict[str, frozenset[str]] = {
-    "tel4vn": frozenset(),
-    "omicall": frozenset({"insert_during_scroll", "insert_every"}),
-    # AI Call Center tokens never expire (the provider documents no lifetime).
-    "aicallcenter": frozenset({"insert_during_scroll", "insert_every", "token_expire_after"}),
-}
 
-
-class _Option(NamedTuple):
-    """A provider-only flag: the providers it applies to and its default."""
-
-    providers: tuple[str, ...]
-    default: Any
+def _owners() -> dict[str, tuple[str, ...]]:
+    """Each simulator option's name, with every provider that takes it."""
+    owners: dict[str, tuple[str, ...]] = {}
+    for provider, cli in SIMULATORS.items():
+        for name in cli.options:
+            owners[name] = (*owners.get(name, ()), provider)
+    return owners
 
 
 # Parsed with default None so a flag given for another provider can be told from an unset one.
-_OPTIONS: dict[str, _Option] = {
-    "cdrs": _Option(("tel4vn",), 1000),
-    "mapping": _Option(("tel4vn",), "default"),
-    "scroll_style": _Option(("tel4vn",), "scroll_id"),
-    "deliver_events": _Option(("tel4vn",), False),
-    "api_key": _Option(("tel4vn", "omicall"), None),
-    "calls": _Option(("omicall",), 2000),
-    "contacts": _Option(("omicall",), 25),
-    "calls_per_campaign": _Option(("aicallcenter",), 120),
-    "error_status": _Option(("aicallcenter",), 200),
-    "secret_key": _Option(("aicallcenter",), None),
-}
+_OWNERS = _owners()
 
 
 def _fault_docs() -> dict[str, str]:
@@ -108,11 +93,16 @@ def _converter(name: str, kind: Any, *, sequence: bool) -> Callable[[str], Any]:
 
 def fault_options(parser: argparse.ArgumentParser) -> list[str]:
     """Add one flag per ``Faults`` field (``--error-rate`` ...); return the field names."""
+    ignored = sorted({name for cli in SIMULATORS.values() for name in cli.ignored_faults})
+    limits = "".join(
+        f" {_flag(name)} is not for "
+        + ", ".join(p for p, cli in SIMULATORS.items() if name in cli.ignored_faults)
+        + "."
+        for name in ignored
+    )
     group = parser.add_argument_group(
         "fault injection",
-        "One flag per telcall.simulator.Faults option; rates are per request. "
-        "--insert-during-scroll and --insert-every are for tel4vn only; "
-        "--token-expire-after is not for aicallcenter (its tokens never expire).",
+        f"One flag per telcall.simulator.Faults option; rates are per request.{limits}",
     )
     docs = _fault_docs()
     names = []
@@ -154,17 +144,30 @@ def _http_status(text: str) -> int:
     return value
 
 
-def _default(name: str) -> str:
-    return f"(default: {_OPTIONS[name].default})"
+def _add_option(group: argparse._ArgumentGroup, name: str, option: SimOption, prefix: str) -> None:
+    help_text = prefix + option.help
+    if option.default is not None and option.kind != "flag" and "(default" not in option.help:
+        help_text += f" (default: {option.default})"
+    if option.kind == "flag":
+        group.add_argument(_flag(name), action="store_true", default=None, help=help_text)
+        return
+    kinds: dict[str, dict[str, Any]] = {
+        "count": {"type": non_negative_int, "metavar": option.metavar or "N"},
+        "status": {"type": _http_status, "metavar": option.metavar or "STATUS"},
+        "choice": {"choices": option.choices},
+        "text": {"metavar": option.metavar},
+    }
+    group.add_argument(_flag(name), help=help_text, **kinds[option.kind])
 
 
 def register(subparsers: Subparsers) -> None:
     """Add ``telcall simulate``."""
+    labels = ", ".join(specs()[name].label for name in PROVIDERS)
     parser = subparsers.add_parser(
         "simulate",
         help="run a provider simulator (a fake call-center API with synthetic data) on 127.0.0.1",
         description=(
-            "Serve a simulated provider API (TEL4VN, OMICall or AI Call Center) on 127.0.0.1 "
+            f"Serve a simulated provider API ({labels}) on 127.0.0.1 "
             "with deterministic synthetic data and optional fault injection, until Ctrl-C or "
             "SIGTERM. Prints the base URL, the credentials to use and the matching "
             "TELCALL_<PROVIDER>_* environment variables."
@@ -173,7 +176,7 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--provider",
         choices=PROVIDERS,
-        default="tel4vn",
+        default=PROVIDERS[0],
         help="API to simulate (default: %(default)s)",
     )
     parser.add_argument(
@@ -188,71 +191,18 @@ def register(subparsers: Subparsers) -> None:
         default=1,
         help="seed of the data, the faults and the default credentials (default: %(default)s)",
     )
-    parser.add_argument(
-        "--api-key",
-        metavar="KEY",
-        help="tel4vn, omicall: accept this API key (default: one derived from the seed)",
-    )
-
-    tel4vn = parser.add_argument_group("tel4vn options")
-    tel4vn.add_argument(
-        "--cdrs",
-        type=non_negative_int,
-        metavar="N",
-        help=f"number of CDRs {_default('cdrs')}",
-    )
-    tel4vn.add_argument(
-        "--mapping",
-        choices=("default", "flex", "mixed"),
-        help=f"CDR record shape; mixed alternates default and flex {_default('mapping')}",
-    )
-    tel4vn.add_argument(
-        "--scroll-style",
-        choices=("scroll_id", "offset"),
-        help=f"how an unpaginated CDR listing continues {_default('scroll_style')}",
-    )
-    tel4vn.add_argument(
-        "--deliver-events",
-        action="store_true",
-        default=None,
-        help=(
-            "POST call events to the subscribed callback URLs (loopback only): every "
-            "successful click-to-call becomes an answered call whose events are delivered"
-        ),
-    )
-
-    omicall = parser.add_argument_group("omicall options")
-    omicall.add_argument(
-        "--calls",
-        type=non_negative_int,
-        metavar="N",
-        help=f"number of call-history records {_default('calls')}",
-    )
-    omicall.add_argument(
-        "--contacts",
-        type=non_negative_int,
-        metavar="N",
-        help=f"number of contacts {_default('contacts')}",
-    )
-
-    aicc = parser.add_argument_group("aicallcenter options")
-    aicc.add_argument(
-        "--calls-per-campaign",
-        type=non_negative_int,
-        metavar="N",
-        help=f"generated calls in each of the three campaigns {_default('calls_per_campaign')}",
-    )
-    aicc.add_argument(
-        "--error-status",
-        type=_http_status,
-        metavar="STATUS",
-        help=f"HTTP status of failure answers ({{status: 0, ...}}) {_default('error_status')}",
-    )
-    aicc.add_argument(
-        "--secret-key",
-        metavar="KEY",
-        help="accept this secret key (default: one derived from the seed)",
-    )
+    shared = parser.add_argument_group("options of several simulators")
+    for name, owners in _OWNERS.items():
+        if len(owners) > 1:
+            options = [SIMULATORS[owner].options[name] for owner in owners]
+            same = all(option.default == options[0].default for option in options)
+            first = options[0] if same else dataclasses.replace(options[0], default=None)
+            _add_option(shared, name, first, f"{', '.join(owners)}: ")
+    for provider, cli in SIMULATORS.items():
+        group = parser.add_argument_group(f"{provider} options")
+        for name, option in cli.options.items():
+            if len(_OWNERS[name]) == 1:
+                _add_option(group, name, option, "")
     parser.set_defaults(handler=_run, fault_fields=fault_options(parser))
 
 
@@ -266,148 +216,46 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """The provider-only options, defaults filled in; a flag of another provider is refused."""
     provider: str = args.provider
     for name in args.fault_fields:
-        if getattr(args, name) is not None and name in _IGNORED_FAULTS[provider]:
+        if getattr(args, name) is not None and name in SIMULATORS[provider].ignored_faults:
             raise CliError(
                 f"{_flag(name)} does not apply to --provider {provider}", exit_code=EXIT_USAGE
             )
     settings: dict[str, Any] = {}
-    for name, option in _OPTIONS.items():
+    own = SIMULATORS[provider].options
+    for name, owners in _OWNERS.items():
         value = getattr(args, name)
-        if provider in option.providers:
-            settings[name] = option.default if value is None else value
+        if name in own:
+            settings[name] = own[name].default if value is None else value
         elif value is not None:
-            only = " and ".join(option.providers)
+            only = " and ".join(owners)
             raise CliError(
                 f"{_flag(name)} is for --provider {only}, not {provider}", exit_code=EXIT_USAGE
             )
     return settings
 
 
-def _derived_key(seed: int) -> str:
-    """A credential that stays the same across restarts with the same seed (like TEL4VN's)."""
-    return f"{random.Random(seed ^ 0x5EC7E7).getrandbits(128):032x}"
-
-
-class _Served(NamedTuple):
-    """A simulator to start, and how to describe it once it listens."""
-
-    sim: SimulatorBase
-    banner: Callable[[], list[str]]
-
-
 async def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    faults = faults_from(args)
-    build = {"tel4vn": _tel4vn, "omicall": _omicall, "aicallcenter": _aicallcenter}
-    served = build[args.provider](args, settings, faults)
+    cli = SIMULATORS[args.provider]
+    # A long-running server would keep every request it ever saw.
+    sim = cli.build(
+        seed=args.seed, faults=faults_from(args), port=args.port, record_requests=False, **settings
+    )
     ui = Ui()
-    async with served.sim:
-        for line in served.banner():
+    async with sim:
+        banner = cli.banner(sim, settings)
+        for line in [
+            banner.title,
+            *_fields(banner.fields, sim.faults),
+            "Use it from another shell:",
+            *(f"  export {name}={value}" for name, value in banner.exports.items()),
+            *(f"  {hint}" for hint in banner.hints),
+            "Press Ctrl-C to stop.",
+        ]:
             ui.print(line)
         await wait_for_stop_signal()
         ui.note("stopping the simulator")
     return EXIT_OK
-
-
-def _tel4vn(args: argparse.Namespace, settings: dict[str, Any], faults: Faults) -> _Served:
-    sim = Tel4vnSimulator(
-        cdrs=settings["cdrs"],
-        seed=args.seed,
-        faults=faults,
-        mapping=settings["mapping"],
-        scroll_style=settings["scroll_style"],
-        port=args.port,
-        api_key=settings["api_key"],
-        # A long-running server would keep every request it ever saw.
-        record_requests=False,
-        deliver_events=settings["deliver_events"],
-    )
-
-    def banner() -> list[str]:
-        start, end = _day(sim.store.t0), _day(sim.store.t0 + sim.store.span)
-        fields = [
-            ("base URL", sim.base_url),
-            ("api key", sim.api_key),
-            ("login", f"{sim.username} / {sim.password}"),
-        ]
-        if settings["deliver_events"]:
-            fields.append(("events", "click-to-call POSTs call events to subscribed loopback URLs"))
-        return [
-            f"TEL4VN simulator: {settings['cdrs']:,} CDRs from {start} to {end} "
-            f"(seed {args.seed}, {settings['mapping']} mapping)",
-            *_fields(fields, sim.faults),
-            "Use it from another shell:",
-            f"  export TELCALL_TEL4VN_BASE_URL={sim.base_url}",
-            f"  export TELCALL_TEL4VN_API_KEY={sim.api_key}",
-            f"  telcall cdrs list --start-date {start} --limit 10",
-            "Press Ctrl-C to stop.",
-        ]
-
-    return _Served(sim, banner)
-
-
-def _omicall(args: argparse.Namespace, settings: dict[str, Any], faults: Faults) -> _Served:
-    sim = OmicallSimulator(
-        calls=settings["calls"],
-        contacts=settings["contacts"],
-        seed=args.seed,
-        faults=faults,
-        port=args.port,
-        api_key=settings["api_key"] or _derived_key(args.seed),
-        record_requests=False,
-    )
-
-    def banner() -> list[str]:
-        start, end = _day(sim.t0_ms // 1000), _day((sim.t0_ms + sim.span_ms) // 1000)
-        return [
-            f"OMICall simulator: {sim.call_count:,} calls from {start} to {end}, "
-            f"{len(sim.contacts):,} contacts (seed {args.seed})",
-            *_fields([("base URL", sim.base_url), ("api key", sim.api_key)], sim.faults),
-            "Use it from another shell:",
-            f"  export TELCALL_OMICALL_BASE_URL={sim.base_url}",
-            f"  export TELCALL_OMICALL_API_KEY={sim.api_key}",
-            "Press Ctrl-C to stop.",
-        ]
-
-    return _Served(sim, banner)
-
-
-def _aicallcenter(args: argparse.Namespace, settings: dict[str, Any], faults: Faults) -> _Served:
-    sim = AICallCenterSimulator(
-        calls_per_campaign=settings["calls_per_campaign"],
-        seed=args.seed,
-        faults=faults,
-        error_status=settings["error_status"],
-        port=args.port,
-        secret_key=settings["secret_key"] or _derived_key(args.seed),
-        record_requests=False,
-    )
-
-    def banner() -> list[str]:
-        start, end = _day(sim.t0), _day(sim.t0 + sim.span)
-        campaigns = [
-            ("campaign", f"{sim.campaign_id} (running)"),
-            ("campaign", f"{sim.otp_campaign_id} (running, voice OTP)"),
-            ("campaign", f"{sim.stopped_campaign_id} (stopped)"),
-        ]
-        return [
-            f"AI Call Center simulator: 3 campaigns of {settings['calls_per_campaign']:,} calls "
-            f"from {start} to {end} (seed {args.seed})",
-            *_fields(
-                [("base URL", sim.base_url), ("secret key", sim.secret_key), *campaigns],
-                sim.faults,
-            ),
-            "Use it from another shell:",
-            f"  export TELCALL_AICALLCENTER_BASE_URL={sim.base_url}",
-            f"  export TELCALL_AICALLCENTER_SECRET_KEY={sim.secret_key}",
-            "Press Ctrl-C to stop.",
-        ]
-
-    return _Served(sim, banner)
-
-
-def _day(timestamp: int) -> date:
-    return datetime.fromtimestamp(timestamp, VN).date()
 
 
 def _fields(fields: Sequence[tuple[str, str]], faults: Faults) -> list[str]:

@@ -5,8 +5,9 @@ and yields pages of ``(normalised id, instant, CallRecord, wire record)``;
 the instant is the time the provider's range filter placed the record by,
 which is what the export checks the window against. The export never touches
 a provider client any other way, so a provider joins by adding an adapter
-here, and users can hand :func:`~telcall.export.export_cdrs` any object that
-fits :class:`CdrSource`.
+(here or in its folder) and naming it in its spec (``export_source``); users
+can hand :func:`~telcall.export.export_cdrs` any object that fits
+:class:`CdrSource`.
 
 What the window bounds (the instant), per provider:
 
@@ -27,13 +28,24 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Protocol,
+    Self,
+    TypeAlias,
+    TypeVar,
+    runtime_checkable,
+)
 
 import msgspec
 
 from .._core.client import AsyncBaseClient
 from .._core.errors import ValidationError
 from .._core.records import CallRecord, from_epoch_ms
+from .._core.spec import load
+from ..providers import specs
 from ._tenants import check_tenant
 
 if TYPE_CHECKING:
@@ -179,7 +191,8 @@ _C = TypeVar("_C", bound=AsyncBaseClient)
 class _ClientSource(Generic[_C]):
     """What every source reads off its client: the provider's name and the zone."""
 
-    client: _C
+    def __init__(self, client: _C) -> None:
+        self.client = client
 
     @property
     def provider(self) -> str:
@@ -191,14 +204,18 @@ class _ClientSource(Generic[_C]):
         """The client's zone."""
         return self.client.tz
 
+    @classmethod
+    def from_scope(cls, client: _C, scope: str) -> Self:
+        """The source a :class:`Connection` ``scope`` describes: all of the account (``""``)."""
+        if scope:
+            raise ValidationError(f"{client.provider} exports have no scope; got {scope!r}")
+        return cls(client)
+
 
 class Tel4vnSource(_ClientSource["AsyncTel4vnClient"]):
     """TEL4VN CDRs through ``client.cdrs.pages`` (scroll inside the window)."""
 
     max_page_size = 1000
-
-    def __init__(self, client: AsyncTel4vnClient) -> None:
-        self.client = client
 
     def connection(self) -> Connection:
         """Base URL, zone and CDR mapping; the api key stays in the environment."""
@@ -241,9 +258,6 @@ class OmicallSource(_ClientSource["AsyncOmicallClient"]):
     """
 
     max_page_size = 50
-
-    def __init__(self, client: AsyncOmicallClient) -> None:
-        self.client = client
 
     def connection(self) -> Connection:
         """Base URL and zone; the api key stays in the environment."""
@@ -301,7 +315,7 @@ class AICallCenterSource(_ClientSource["AsyncAICallCenterClient"]):
         self.campaign_id = None if campaign_id is None else campaign_id.strip()
 
     @classmethod
-    def from_scope(cls, client: AsyncAICallCenterClient, scope: str) -> AICallCenterSource:
+    def from_scope(cls, client: AsyncAICallCenterClient, scope: str) -> Self:
         """The source a :class:`Connection` ``scope`` describes (``""`` or ``campaign:<id>``)."""
         if not scope:
             return cls(client)
@@ -358,43 +372,6 @@ class AICallCenterSource(_ClientSource["AsyncAICallCenterClient"]):
         return page.total
 
 
-def _tel4vn_client(conn: Connection) -> Any:
-    from ..tel4vn.client import AsyncTel4vnClient
-
-    mapping = conn.options.get("cdr_mapping", "auto")
-    return AsyncTel4vnClient(base_url=conn.base_url, tz=conn.tz, cdr_mapping=mapping)  # type: ignore[arg-type]
-
-
-def _omicall_client(conn: Connection) -> Any:
-    from ..omicall.client import AsyncOmicallClient
-
-    return AsyncOmicallClient(base_url=conn.base_url, tz=conn.tz)
-
-
-def _aicallcenter_client(conn: Connection) -> Any:
-    from ..aicallcenter.client import AsyncAICallCenterClient
-
-    return AsyncAICallCenterClient(base_url=conn.base_url, tz=conn.tz)
-
-
-def _whole_account(wrap: Callable[[Any], CdrSource]) -> Callable[[Any, str], CdrSource]:
-    def make(client: Any, scope: str) -> CdrSource:
-        if scope:
-            raise ValidationError(f"{client.provider} exports have no scope; got {scope!r}")
-        return wrap(client)
-
-    return make
-
-
-# provider → (wrap a client into the source for a scope, build a client from a
-# Connection with credentials from the environment)
-_ADAPTERS: dict[str, tuple[Callable[[Any, str], CdrSource], Callable[[Connection], Any]]] = {
-    "tel4vn": (_whole_account(Tel4vnSource), _tel4vn_client),
-    "omicall": (_whole_account(OmicallSource), _omicall_client),
-    "aicallcenter": (AICallCenterSource.from_scope, _aicallcenter_client),
-}
-
-
 #: What an export reads through: an async provider client, or any :class:`CdrSource`. A sync
 #: client is not one (mypy says so): use :func:`~telcall.export.export_cdrs_sync` with it.
 ExportClient: TypeAlias = (
@@ -411,21 +388,28 @@ def source_for(client: ExportClient, connection: Connection | None = None) -> Cd
     if isinstance(client, CdrSource):
         return client
     provider = getattr(client, "provider", None)
-    adapter = _ADAPTERS.get(provider) if isinstance(provider, str) else None
-    if adapter is None:
-        known = ", ".join(sorted(_ADAPTERS))
+    spec = specs().get(provider) if isinstance(provider, str) else None
+    if spec is None or spec.export_source is None:
+        known = ", ".join(name for name, s in specs().items() if s.export_source)
         raise ValidationError(
             f"cannot export CDRs from {type(client).__name__}: known providers are {known}, "
             "or pass an object implementing telcall.export.CdrSource"
         )
-    return adapter[0](client, "" if connection is None else connection.scope)
+    source: CdrSource = load(spec.export_source).from_scope(
+        client, "" if connection is None else connection.scope
+    )
+    return source
 
 
 def open_client(conn: Connection) -> Any:
-    """A new client for ``conn``, credentials from the environment (the caller closes it)."""
-    adapter = _ADAPTERS.get(conn.provider)
-    if adapter is None:
+    """A new client for ``conn``, credentials from the environment (the caller closes it).
+
+    ``conn.options`` are the client's own constructor arguments (TEL4VN's ``cdr_mapping``).
+    """
+    spec = specs().get(conn.provider)
+    if spec is None:
         raise ValidationError(
             f"no built-in client for provider {conn.provider!r}: pass client_factory"
         )
-    return adapter[1](conn)
+    options: dict[str, Any] = dict(conn.options)
+    return spec.client_class()(base_url=conn.base_url, tz=conn.tz, **options)

@@ -43,6 +43,11 @@ if TYPE_CHECKING:
         Truncate as Truncate,
     )
     from telcall.simulator._omicall import OmicallSimulator as OmicallSimulator
+    from telcall.simulator._plug import (
+        Banner as Banner,
+        SimOption as SimOption,
+        SimulateCli as SimulateCli,
+    )
     from telcall.simulator._serve import serve as serve
     from telcall.simulator._tel4vn import Tel4vnSimulator as Tel4vnSimulator
     from telcall.simulator._thread import serve_in_thread as serve_in_thread
@@ -51,6 +56,7 @@ __all__ = (
     "HTML_502_BODY",
     "VN",
     "AICallCenterSimulator",
+    "Banner",
     "Delay",
     "DeliveryAttempt",
     "DeliveryOptions",
@@ -64,6 +70,8 @@ __all__ = (
     "Redirect",
     "Reply",
     "ScriptedFault",
+    "SimOption",
+    "SimulateCli",
     "SimulatorBase",
     "SlowBody",
     "Stall",
@@ -77,6 +85,9 @@ __all__ = (
 _HOMES = {
     "AICallCenterSimulator": "_aicallcenter",
     "OmicallSimulator": "_omicall",
+    "Banner": "_plug",
+    "SimOption": "_plug",
+    "SimulateCli": "_plug",
     "RecordedRequest": "_base",
     "SimulatorBase": "_base",
     "VN": "_data",

@@ -1,4 +1,4 @@
-"""`python -m telcall.simulator [--provider tel4vn|omicall|aicallcenter] --port 8080 ...`."""
+"""`python -m telcall.simulator [--provider NAME] --port 8080 ...`: any registered simulator."""
 
 from telcall.simulator._serve import main
 

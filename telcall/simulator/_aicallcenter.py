@@ -22,7 +22,7 @@ import random
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -33,8 +33,9 @@ from aiohttp.typedefs import Middleware
 from telcall.simulator._base import Abort, Handler, SimulatorBase, json_response
 from telcall.simulator._data import DEFAULT_END, DEFAULT_START, VN, format_vn
 from telcall.simulator._faults import Faults
+from telcall.simulator._plug import Banner, SimOption, SimulateCli, day, derived_key
 
-__all__ = ("AICallCenterSimulator", "Campaign")
+__all__ = ("SIMULATE", "AICallCenterSimulator", "Campaign")
 
 MAX_LIMIT = 1000
 
@@ -278,3 +279,55 @@ class AICallCenterSimulator(SimulatorBase):
         calls = self._select([c for cid in self.campaigns for c in self.calls(cid)], start, end)
         results = {"total": len(calls), "calls": calls[offset : offset + limit]}
         return json_response({"status": 1, "results": results})
+
+
+def _build(*, seed: int, secret_key: str | None = None, **options: Any) -> AICallCenterSimulator:
+    return AICallCenterSimulator(seed=seed, secret_key=secret_key or derived_key(seed), **options)
+
+
+def _banner(sim: AICallCenterSimulator, settings: Mapping[str, Any]) -> Banner:
+    start, end = day(sim.t0), day(sim.t0 + sim.span)
+    return Banner(
+        title=f"AI Call Center simulator: 3 campaigns of {settings['calls_per_campaign']:,} "
+        f"calls from {start} to {end} (seed {sim.seed})",
+        fields=[
+            ("base URL", sim.base_url),
+            ("secret key", sim.secret_key),
+            ("campaign", f"{sim.campaign_id} (running)"),
+            ("campaign", f"{sim.otp_campaign_id} (running, voice OTP)"),
+            ("campaign", f"{sim.stopped_campaign_id} (stopped)"),
+        ],
+        exports={
+            "TELCALL_AICALLCENTER_BASE_URL": sim.base_url,
+            "TELCALL_AICALLCENTER_SECRET_KEY": sim.secret_key,
+        },
+    )
+
+
+SIMULATE = SimulateCli(
+    options={
+        "calls_per_campaign": SimOption(
+            default=120, help="generated calls in each of the three campaigns", metavar="N"
+        ),
+        "error_status": SimOption(
+            default=200,
+            help="HTTP status of failure answers ({status: 0, ...})",
+            kind="status",
+            metavar="STATUS",
+        ),
+        "secret_key": SimOption(
+            default=None,
+            help="accept this secret key (default: one derived from the seed)",
+            kind="text",
+            metavar="KEY",
+        ),
+    },
+    build=_build,
+    banner=_banner,
+    credentials=lambda sim: (
+        f"secret_key={sim.secret_key} campaign_id={sim.campaign_id} "
+        f"otp_campaign_id={sim.otp_campaign_id} stopped_campaign_id={sim.stopped_campaign_id}"
+    ),
+    # AI Call Center tokens never expire (the provider documents no lifetime).
+    ignored_faults=frozenset({"insert_during_scroll", "insert_every", "token_expire_after"}),
+)

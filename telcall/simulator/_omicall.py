@@ -29,7 +29,7 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,8 +40,9 @@ from aiohttp.typedefs import Middleware
 from telcall.simulator._base import Abort, Handler, SimulatorBase, json_response
 from telcall.simulator._data import VN
 from telcall.simulator._faults import Faults
+from telcall.simulator._plug import Banner, SimOption, SimulateCli, day, derived_key
 
-__all__ = ("OmicallSimulator",)
+__all__ = ("SIMULATE", "OmicallSimulator")
 
 DEFAULT_START = datetime(2026, 9, 1, tzinfo=VN)
 DEFAULT_END = datetime(2026, 12, 1, tzinfo=VN)
@@ -496,3 +497,35 @@ def _matches_filter(contact: dict[str, Any], flt: Any) -> bool:
         owner = contact.get("user_owner_email")
         return (owner is None and "unassigned" in values) or owner in values
     return contact.get(str(flt.get("field_code"))) in values
+
+
+def _build(*, seed: int, api_key: str | None = None, **options: Any) -> OmicallSimulator:
+    return OmicallSimulator(seed=seed, api_key=api_key or derived_key(seed), **options)
+
+
+def _banner(sim: OmicallSimulator, settings: Mapping[str, Any]) -> Banner:
+    start, end = day(sim.t0_ms // 1000), day((sim.t0_ms + sim.span_ms) // 1000)
+    return Banner(
+        title=f"OMICall simulator: {sim.call_count:,} calls from {start} to {end}, "
+        f"{len(sim.contacts):,} contacts (seed {sim.seed})",
+        fields=[("base URL", sim.base_url), ("api key", sim.api_key)],
+        exports={"TELCALL_OMICALL_BASE_URL": sim.base_url, "TELCALL_OMICALL_API_KEY": sim.api_key},
+    )
+
+
+SIMULATE = SimulateCli(
+    options={
+        "calls": SimOption(default=2000, help="number of call-history records", metavar="N"),
+        "contacts": SimOption(default=25, help="number of contacts", metavar="N"),
+        "api_key": SimOption(
+            default=None,
+            help="accept this API key (default: one derived from the seed)",
+            kind="text",
+            metavar="KEY",
+        ),
+    },
+    build=_build,
+    banner=_banner,
+    credentials=lambda sim: f"api_key={sim.api_key}",
+    ignored_faults=frozenset({"insert_during_scroll", "insert_every"}),
+)

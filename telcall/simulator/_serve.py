@@ -10,27 +10,17 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from telcall.simulator._aicallcenter import AICallCenterSimulator
+from telcall._core.spec import load
+from telcall.providers import specs
 from telcall.simulator._base import SimulatorBase
 from telcall.simulator._data import Mapping
 from telcall.simulator._faults import Faults
-from telcall.simulator._omicall import OmicallSimulator
+from telcall.simulator._plug import SimulateCli
 from telcall.simulator._tel4vn import ScrollStyle, Tel4vnSimulator
 
 __all__ = ("main", "serve")
 
 S = TypeVar("S", bound=SimulatorBase)
-
-# Flags of `main()` that only one provider takes (parsed with default None to spot misuse).
-_PROVIDER_FLAGS = {
-    "cdrs": "tel4vn",
-    "mapping": "tel4vn",
-    "scroll_style": "tel4vn",
-    "deliver_events": "tel4vn",
-    "calls": "omicall",
-    "contacts": "omicall",
-    "calls_per_campaign": "aicallcenter",
-}
 
 
 async def serve(
@@ -70,79 +60,64 @@ async def _serve_until_cancelled(sim: S, on_ready: Callable[[S], None] | None) -
         await asyncio.Event().wait()
 
 
-def _announce(sim: SimulatorBase) -> None:
-    """Two lines: `<Provider> simulator on <base URL>`, then the credentials as key=value."""
-    if isinstance(sim, Tel4vnSimulator):
-        name = "TEL4VN"
-        secrets = f"api_key={sim.api_key} username={sim.username} password={sim.password}"
-    elif isinstance(sim, OmicallSimulator):
-        name, secrets = "OMICall", f"api_key={sim.api_key}"
-    elif isinstance(sim, AICallCenterSimulator):
-        name = "AI Call Center"
-        secrets = (
-            f"secret_key={sim.secret_key} campaign_id={sim.campaign_id} "
-            f"otp_campaign_id={sim.otp_campaign_id} "
-            f"stopped_campaign_id={sim.stopped_campaign_id}"
-        )
-    else:
-        raise TypeError(f"no announcement for {type(sim).__name__}")
-    print(f"{name} simulator on {sim.base_url}", flush=True)
-    print(secrets, flush=True)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse `argv` and serve until interrupted."""
+    simulators: dict[str, SimulateCli] = {
+        name: load(spec.simulate) for name, spec in specs().items() if spec.simulate
+    }
+    labels = ", ".join(specs()[name].label for name in simulators)
     parser = argparse.ArgumentParser(
         prog="python -m telcall.simulator",
-        description="Run a provider simulator (TEL4VN, OMICall or AI Call Center).",
+        description=f"Run a provider simulator ({labels}).",
     )
-    parser.add_argument(
-        "--provider", choices=("tel4vn", "omicall", "aicallcenter"), default="tel4vn"
-    )
+    parser.add_argument("--provider", choices=tuple(simulators), default=next(iter(simulators)))
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--cdrs", type=int, help="tel4vn: number of CDRs (default: 1000)")
-    parser.add_argument("--mapping", choices=("default", "flex", "mixed"), help="tel4vn")
-    parser.add_argument("--scroll-style", choices=("scroll_id", "offset"), help="tel4vn")
-    parser.add_argument(
-        "--deliver-events",
-        action="store_true",
-        default=None,
-        help="tel4vn: POST call events to the subscribed callback URLs",
-    )
-    parser.add_argument("--calls", type=int, help="omicall: call-history records (default: 2000)")
-    parser.add_argument("--contacts", type=int, help="omicall: contacts (default: 25)")
-    parser.add_argument(
-        "--calls-per-campaign", type=int, help="aicallcenter: calls per campaign (default: 120)"
-    )
+    # Flags that only some providers take, parsed with default None to spot misuse.
+    owners: dict[str, list[str]] = {}
+    for provider, cli in simulators.items():
+        for name, option in cli.options.items():
+            if name in owners:
+                owners[name].append(provider)
+                continue
+            owners[name] = [provider]
+            flag = f"--{name.replace('_', '-')}"
+            help_text = f"{provider}: {option.help}"
+            if option.kind == "flag":
+                parser.add_argument(flag, action="store_true", default=None, help=help_text)
+            elif option.kind == "choice":
+                parser.add_argument(flag, choices=option.choices, help=help_text)
+            else:
+                parser.add_argument(
+                    flag, type=int if option.kind != "text" else str, help=help_text
+                )
     for field in msgspec.structs.fields(Faults):
         if field.type in (float, int, int | None):
             kind: Any = float if field.type is float else int
             parser.add_argument(f"--{field.name.replace('_', '-')}", type=kind, default=None)
     args = vars(parser.parse_args(argv))
     provider = args["provider"]
-    for name, owner in _PROVIDER_FLAGS.items():
-        if args[name] is not None and owner != provider:
-            parser.error(f"--{name.replace('_', '-')} is for --provider {owner}")
+    for name, providers in owners.items():
+        if args[name] is not None and provider not in providers:
+            parser.error(f"--{name.replace('_', '-')} is for --provider {' and '.join(providers)}")
     fault_names = {f.name for f in msgspec.structs.fields(Faults)}
     faults = Faults(**{k: v for k, v in args.items() if k in fault_names and v is not None})
-    given = {k: v for k, v in args.items() if k in _PROVIDER_FLAGS and v is not None}
-    # A long-running server would keep every request it ever saw.
-    common = {
-        "seed": args["seed"],
-        "faults": faults,
-        "port": args["port"],
-        "record_requests": False,
-    }
-    kinds: dict[str, type[SimulatorBase]] = {
-        "tel4vn": Tel4vnSimulator,
-        "omicall": OmicallSimulator,
-        "aicallcenter": AICallCenterSimulator,
-    }
+    given = {k: v for k, v in args.items() if k in owners and v is not None}
+    cli = simulators[provider]
+    label = specs()[provider].label
+
+    def announce(sim: SimulatorBase) -> None:
+        """Two lines: `<Provider> simulator on <base URL>`, then the credentials as key=value."""
+        print(f"{label} simulator on {sim.base_url}", flush=True)
+        print(cli.credentials(sim), flush=True)
 
     async def run() -> None:
-        # Built on the running loop, like `serve()` does.
-        await _serve_until_cancelled(kinds[provider](**common, **given), _announce)
+        # Built on the running loop, like `serve()` does; a long-running server would keep
+        # every request it ever saw.
+        sim = cli.build(
+            seed=args["seed"], faults=faults, port=args["port"], record_requests=False, **given
+        )
+        await _serve_until_cancelled(sim, announce)
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())

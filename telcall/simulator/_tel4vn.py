@@ -68,8 +68,9 @@ from telcall.simulator._delivery import (
     call_events,
 )
 from telcall.simulator._faults import Faults
+from telcall.simulator._plug import Banner, SimOption, SimulateCli, day
 
-__all__ = ("ScrollStyle", "Tel4vnSimulator")
+__all__ = ("SIMULATE", "ScrollStyle", "Tel4vnSimulator")
 
 ScrollStyle = Literal["scroll_id", "offset"]
 
@@ -803,3 +804,57 @@ def _cdr_filters(q: Any) -> tuple[int | None, int | None, CdrFilter]:
         hotline=q.get("hotline") or None,
     )
     return _date(q, "start_date"), _date(q, "end_date"), flt
+
+
+def _banner(sim: Tel4vnSimulator, settings: AbcMapping[str, Any]) -> Banner:
+    start, end = day(sim.store.t0), day(sim.store.t0 + sim.store.span)
+    fields = [
+        ("base URL", sim.base_url),
+        ("api key", sim.api_key),
+        ("login", f"{sim.username} / {sim.password}"),
+    ]
+    if settings["deliver_events"]:
+        fields.append(("events", "click-to-call POSTs call events to subscribed loopback URLs"))
+    return Banner(
+        title=f"TEL4VN simulator: {settings['cdrs']:,} CDRs from {start} to {end} "
+        f"(seed {sim.seed}, {settings['mapping']} mapping)",
+        fields=fields,
+        exports={"TELCALL_TEL4VN_BASE_URL": sim.base_url, "TELCALL_TEL4VN_API_KEY": sim.api_key},
+        hints=[f"telcall cdrs list --start-date {start} --limit 10"],
+    )
+
+
+SIMULATE = SimulateCli(
+    options={
+        "cdrs": SimOption(default=1000, help="number of CDRs", metavar="N"),
+        "mapping": SimOption(
+            default="default",
+            help="CDR record shape; mixed alternates default and flex",
+            kind="choice",
+            choices=("default", "flex", "mixed"),
+        ),
+        "scroll_style": SimOption(
+            default="scroll_id",
+            help="how an unpaginated CDR listing continues",
+            kind="choice",
+            choices=("scroll_id", "offset"),
+        ),
+        "deliver_events": SimOption(
+            default=False,
+            help="POST call events to the subscribed callback URLs (loopback only): every "
+            "successful click-to-call becomes an answered call whose events are delivered",
+            kind="flag",
+        ),
+        "api_key": SimOption(
+            default=None,
+            help="accept this API key (default: one derived from the seed)",
+            kind="text",
+            metavar="KEY",
+        ),
+    },
+    build=Tel4vnSimulator,
+    banner=_banner,
+    credentials=lambda sim: (
+        f"api_key={sim.api_key} username={sim.username} password={sim.password}"
+    ),
+)

@@ -1,7 +1,8 @@
 """pytest fixtures for running simulators (registered as the `telcall` pytest11 plugin).
 
 Loaded by every pytest run in an environment with telcall installed, so it imports nothing heavy
-until a fixture is used. Four fixtures per provider (`<p>` is `tel4vn`, `omicall`, `aicallcenter`):
+until a fixture is used. Four fixtures per registered provider (`<p>` is its name: `tel4vn`,
+`omicall`, `aicallcenter`, and any provider added by an entry point, see `telcall.providers`):
 
 - `<p>_simulator`, `<p>_simulator_factory`: for `async def` tests. pytest-asyncio fixtures when
   pytest-asyncio is present (its strict and auto modes); the server runs on the test's event loop.
@@ -14,13 +15,14 @@ test runs, so every request would hang; it fails at once instead, naming the syn
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
+
+from telcall.providers import ProviderSpec, specs
 
 if TYPE_CHECKING:
     from telcall.simulator._base import SimulatorBase
@@ -36,22 +38,6 @@ def _async_fixture(func: _F) -> _F:
     except ImportError:  # pragma: no cover - the fixtures then need another async plugin
         return cast("_F", pytest.fixture(func))
     return cast("_F", fixture(func))
-
-
-__all__ = (
-    "aicallcenter_simulator",
-    "aicallcenter_simulator_factory",
-    "aicallcenter_simulator_sync",
-    "aicallcenter_simulator_sync_factory",
-    "omicall_simulator",
-    "omicall_simulator_factory",
-    "omicall_simulator_sync",
-    "omicall_simulator_sync_factory",
-    "tel4vn_simulator",
-    "tel4vn_simulator_factory",
-    "tel4vn_simulator_sync",
-    "tel4vn_simulator_sync_factory",
-)
 
 
 @asynccontextmanager
@@ -75,42 +61,17 @@ async def _factory(cls: type[_S]) -> AsyncIterator[Callable[..., Awaitable[_S]]]
 class _Kind:
     """One provider's simulator: where it lives, the ready fixture's options and description."""
 
-    def __init__(self, provider: str, module: str, cls: str, options: dict[str, Any], about: str):
-        self.provider = provider
-        self.module = module
-        self.cls = cls
-        self.options = options
-        self.about = about
+    def __init__(self, spec: ProviderSpec) -> None:
+        self.provider = spec.name
+        self.cls = spec.simulator.rpartition(":")[2]
+        self.options = dict(spec.simulator_defaults)
+        self.about = spec.simulator_about or f"A running {spec.label} simulator"
+        self._spec = spec
 
     def load(self) -> type[SimulatorBase]:
         """The simulator class, imported on first use."""
-        cls: type[SimulatorBase] = getattr(importlib.import_module(self.module), self.cls)
+        cls: type[SimulatorBase] = self._spec.simulator_class()
         return cls
-
-
-_KINDS = (
-    _Kind(
-        "tel4vn",
-        "telcall.simulator._tel4vn",
-        "Tel4vnSimulator",
-        {"cdrs": 1000, "seed": 1},
-        "A running TEL4VN simulator with 1,000 CDRs, seed 1",
-    ),
-    _Kind(
-        "omicall",
-        "telcall.simulator._omicall",
-        "OmicallSimulator",
-        {"seed": 1},
-        "A running OMICall simulator: 2,000 calls over 91 days, 25 contacts, seed 1",
-    ),
-    _Kind(
-        "aicallcenter",
-        "telcall.simulator._aicallcenter",
-        "AICallCenterSimulator",
-        {"seed": 1},
-        "A running AI Call Center simulator: three campaigns of 120 calls, seed 1",
-    ),
-)
 
 
 def _refuse_sync_test(request: pytest.FixtureRequest, name: str) -> None:
@@ -177,11 +138,19 @@ def _named(func: _F, name: str) -> _F:
     return func
 
 
-_TEL4VN, _OMICALL, _AICALLCENTER = _KINDS
+def _install() -> tuple[str, ...]:
+    """Define the four fixtures of every registered provider in this module; return their names."""
+    names: list[str] = []
+    for spec in specs().values():
+        kind = _Kind(spec)
+        fixtures = (*_async_fixtures(kind), *_sync_fixtures(kind))
+        for suffix, fixture in zip(
+            ("", "_factory", "_sync", "_sync_factory"), fixtures, strict=True
+        ):
+            name = f"{kind.provider}_simulator{suffix}"
+            globals()[name] = fixture
+            names.append(name)
+    return tuple(sorted(names))
 
-tel4vn_simulator, tel4vn_simulator_factory = _async_fixtures(_TEL4VN)
-tel4vn_simulator_sync, tel4vn_simulator_sync_factory = _sync_fixtures(_TEL4VN)
-omicall_simulator, omicall_simulator_factory = _async_fixtures(_OMICALL)
-omicall_simulator_sync, omicall_simulator_sync_factory = _sync_fixtures(_OMICALL)
-aicallcenter_simulator, aicallcenter_simulator_factory = _async_fixtures(_AICALLCENTER)
-aicallcenter_simulator_sync, aicallcenter_simulator_sync_factory = _sync_fixtures(_AICALLCENTER)
+
+__all__ = _install()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from telcall.providers import specs
+
 from .conftest import PROVIDERS, async_endpoints, sync_endpoints
 from .methods import ARGUMENTS, CannotDerive, Endpoint, arguments
 
@@ -44,3 +46,9 @@ def test_discovery_finds_the_listings(name: str) -> None:
     assert any(e.listing and e.path.endswith(".iterate") for e in found)
     assert not any(e.listing for e in found if e.path.endswith(".list"))
     assert len(found) >= 7
+
+
+def test_every_shipped_provider_is_hostile_tested() -> None:
+    """A provider added to the registry cannot be left out of the hostile suite."""
+    shipped = {name for name, spec in specs().items() if spec.package.startswith("telcall.")}
+    assert set(PROVIDERS) == shipped

@@ -18,21 +18,26 @@ import msgspec
 import pytest
 from hypothesis import given, strategies as st
 
-from telcall import AsyncAICallCenterClient, AsyncOmicallClient, AsyncTel4vnClient, errors
+from telcall import errors
 from telcall._core.transport import Response
+from telcall.providers import ProviderSpec, specs
 from telcall.tel4vn.resources.cdrs import CdrDecoder
 
-CLIENTS: dict[str, Any] = {
-    "tel4vn": lambda: AsyncTel4vnClient(base_url="http://127.0.0.1:9", api_key="k"),
-    "omicall": lambda: AsyncOmicallClient(base_url="http://127.0.0.1:9", api_key="k"),
-    "aicallcenter": lambda: AsyncAICallCenterClient(base_url="http://127.0.0.1:9", secret_key="k"),
-}
+
+def _client_of(spec: ProviderSpec) -> Any:
+    """A way to build the provider's client, pointed nowhere, with a secret."""
+    cls = spec.client_class()
+    return lambda: cls(base_url="http://127.0.0.1:9", **{cls.secret_name: "k"})
+
+
+#: Every registered provider's client.
+CLIENTS: dict[str, Any] = {name: _client_of(spec) for name, spec in specs().items()}
 
 
 def discovered() -> Iterator[tuple[str, str, Any]]:
     """``(provider, name, decoder)`` for every module-level typed decoder of every provider."""
-    for provider in CLIENTS:
-        package = importlib.import_module(f"telcall.{provider}")
+    for provider, spec in specs().items():
+        package = importlib.import_module(spec.package)
         for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
             module = importlib.import_module(info.name)
             for name, value in vars(module).items():

@@ -1,0 +1,1 @@
+"""The toy client's generated sync facade (``scripts/generate_sync.py`` writes ``toy.py``)."""
