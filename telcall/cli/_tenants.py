@@ -3,7 +3,8 @@
 One ``[label]`` section per tenant: ``provider``, ``base_url`` (optional where
 the provider has a default address), ``secret_env`` (the *name* of the
 environment variable holding the tenant's long-lived secret: never the secret
-itself), and optionally ``tz`` and ``mapping`` (TEL4VN). Everything is checked
+itself), and optionally ``tz`` and the provider's connection options by their
+flag names (TEL4VN's ``mapping``). Everything is checked
 before any request: the file, every label, and that every tenant's variable is
 set. Tenants run side by side (``--concurrency`` windows each), one progress
 line per tenant, then one summary table.
@@ -18,7 +19,7 @@ import time
 import tomllib
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -39,17 +40,51 @@ from ._ui import Column, Ui
 __all__ = ("TenantEntry", "export_tenants_cli", "read_tenants")
 
 # Flags that name one account; with --tenants the file names each tenant's.
-_ONE_ACCOUNT = ("base_url", "api_key", "secret_key", "token", "campaign", "mapping")
+_ONE_ACCOUNT = sorted(
+    {"base_url", "token", "campaign"}
+    | {p.client.secret_name for p in PROVIDERS.values()}
+    | {flag.name for p in PROVIDERS.values() for flag in p.spec.connection_flags}
+)
 
 
-class TenantEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class TenantEntry(msgspec.Struct, frozen=True, kw_only=True):
     """One ``[label]`` section of a tenants file."""
 
     provider: str
     secret_env: str
     base_url: str | None = None
     tz: str | None = None
-    mapping: Literal["auto", "default", "flex"] | None = None
+    #: The provider's connection options by flag name (TEL4VN's ``mapping``).
+    options: dict[str, str] = {}
+
+
+_FIELDS = frozenset(TenantEntry.__struct_fields__) - {"options"}
+_HINT = "secrets go in the environment: see secret_env"
+
+
+def _entry(where: str, section: dict[str, Any]) -> TenantEntry:
+    """A section as an entry; messages name fields and types, never a value (it may be a secret)."""
+    try:
+        entry = msgspec.convert({k: v for k, v in section.items() if k in _FIELDS}, TenantEntry)
+    except msgspec.ValidationError as exc:
+        raise _usage(f"{where}: {exc} ({_HINT})") from None
+    provider = PROVIDERS.get(entry.provider)
+    if provider is None:
+        known = ", ".join(PROVIDERS)
+        raise _usage(f"{where}: unknown provider {entry.provider!r} (known: {known})")
+    flags = {flag.name: flag for flag in provider.spec.connection_flags}
+    options: dict[str, str] = {}
+    for key, value in section.items():
+        if key in _FIELDS:
+            continue
+        flag = flags.get(key)
+        if flag is None:
+            raise _usage(f"{where}: unknown field `{key}` for {entry.provider} ({_HINT})")
+        if not isinstance(value, str) or (flag.choices and value not in flag.choices):
+            allowed = ", ".join(flag.choices or ()) or "a string"
+            raise _usage(f"{where}: {key} must be one of {allowed}")
+        options[key] = value
+    return msgspec.structs.replace(entry, options=options)
 
 
 def _usage(message: str) -> CliError:
@@ -75,21 +110,9 @@ def read_tenants(path: Path) -> dict[str, TenantEntry]:
             raise _usage(f"{where}: {exc}") from None
         if not isinstance(section, dict):
             raise _usage(f"{where} must be a section (a table), not a value")
-        try:
-            # msgspec's messages name the field and the expected type, never the value:
-            # a secret pasted into the file does not reach the terminal.
-            entry = msgspec.convert(section, TenantEntry)
-        except msgspec.ValidationError as exc:
-            raise _usage(
-                f"{where}: {exc} (secrets go in the environment: see secret_env)"
-            ) from None
-        if entry.provider not in PROVIDERS:
-            known = ", ".join(PROVIDERS)
-            raise _usage(f"{where}: unknown provider {entry.provider!r} (known: {known})")
+        entry = _entry(where, section)
         if entry.base_url is None and not PROVIDERS[entry.provider].client.default_base_url:
             raise _usage(f"{where}: base_url is required for {entry.provider}")
-        if entry.mapping is not None and entry.provider != "tel4vn":
-            raise _usage(f"{where}: mapping is for tel4vn, not {entry.provider}")
         if entry.tz is not None:
             try:
                 ZoneInfo(entry.tz)
@@ -118,7 +141,8 @@ def _secrets(tenants: dict[str, TenantEntry]) -> dict[str, str]:
 
 
 def _client(args: argparse.Namespace, entry: TenantEntry, secret: str) -> Any:
-    client = PROVIDERS[entry.provider].client
+    provider = PROVIDERS[entry.provider]
+    client = provider.client
     options: dict[str, Any] = {
         "base_url": entry.base_url,
         client.secret_name: secret,
@@ -127,8 +151,10 @@ def _client(args: argparse.Namespace, entry: TenantEntry, secret: str) -> Any:
         "proxy": args.proxy,
         "deadline": args.deadline,
     }
-    if entry.provider == "tel4vn":
-        options["cdr_mapping"] = entry.mapping or "auto"
+    for flag in provider.spec.connection_flags:
+        value = entry.options.get(flag.name, flag.default)
+        if value is not None:
+            options[flag.param] = value
     return client(**options)
 
 

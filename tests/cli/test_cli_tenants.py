@@ -30,7 +30,7 @@ def _ids(where: Path) -> list[str]:
 def _toml(path: Path, sims: dict[str, Tel4vnSimulator], **extra: str) -> Path:
     sections = [
         f'[{label}]\nprovider = "tel4vn"\nbase_url = "{sim.base_url}"\n'
-        f'secret_env = "KEY_{label.upper()}"\n'
+        f'secret_env = "KEY_{label.upper()}"\nmapping = "default"\n'
         for label, sim in sims.items()
     ]
     sections += [f"[{label}]\n{body}\n" for label, body in extra.items()]
@@ -106,6 +106,16 @@ async def test_a_missing_secret_stops_it_before_any_request(tmp_path: Path) -> N
             id="zone",
         ),
         pytest.param('provider = "tel4vn"\nbase_url = "http://x"', "secret_env", id="no-env"),
+        pytest.param(
+            'provider = "tel4vn"\nbase_url = "http://x"\nsecret_env = "K"\nmapping = "nope"',
+            "mapping must be one of auto, default, flex",
+            id="bad-option",
+        ),
+        pytest.param(
+            'provider = "omicall"\nbase_url = "http://x"\nsecret_env = "K"\nmapping = "flex"',
+            "unknown field `mapping` for omicall",
+            id="option-of-another-provider",
+        ),
     ],
 )
 async def test_a_bad_tenants_file_is_a_usage_error_that_shows_no_secret(
@@ -154,7 +164,7 @@ async def test_one_account_flags_do_not_go_with_tenants(tmp_path: Path) -> None:
         "--base-url", "http://127.0.0.1:9", "--api-key", PASTED,
     )  # fmt: skip
     assert result.code == 2
-    assert "--base-url, --api-key cannot go with --tenants" in result.err
+    assert "--api-key, --base-url cannot go with --tenants" in result.err
     assert PASTED not in result.err
 
 
