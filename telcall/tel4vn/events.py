@@ -192,6 +192,9 @@ def _shape_reason(body: bytes, exc: msgspec.ValidationError) -> str:
     except (msgspec.ValidationError, RecursionError):
         # Not even an object: msgspec's own message ("Expected `object`, got `array`") says it.
         return f"invalid event: {exc}"
+    except msgspec.DecodeError:
+        # The typed decode stopped at a field before it reached the malformed end.
+        return "not JSON"
     if isinstance(state, str) and state not in _SEQUENCE:
         return f"unknown event state {state[:40]!r}"
     return f"invalid event: {exc}"

@@ -113,6 +113,7 @@ def test_minimal_payload_uses_defaults() -> None:
             id="unknown-state",
         ),
         pytest.param(b'{"call_id": "c1"}', "`state`", id="missing-state"),
+        pytest.param(b'{"":"","":""}\x00', "not JSON", id="shape-error-then-trailing-byte"),
         pytest.param(b'{"state": "ringing"}', "`call_id`", id="missing-call-id"),
         pytest.param(b'[{"call_id": "c1", "state": "cdr"}]', "Expected `object`", id="array"),
         pytest.param(
