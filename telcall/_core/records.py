@@ -3,15 +3,20 @@
 Every provider's wire model converts to :class:`CallRecord` through its own
 ``to_call_record()``; the helpers here hold the rules the providers share:
 parsing naive provider-local timestamps, ``""`` meaning "absent", and mapping
-the many spellings of a status or direction onto one enum.
+the many spellings of a status or direction onto one enum. ``to_call_record()``
+and the page-at-a-time ``to_call_records()`` (which ``page.to_arrow()`` and the
+export build on) run the same per-record function over these rules.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import re
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -21,14 +26,18 @@ __all__ = (
     "CallRecord",
     "CallStatus",
     "Direction",
+    "LocalTimes",
+    "Texts",
     "direction_from_text",
     "from_epoch_ms",
     "from_epoch_s",
     "guess_direction",
+    "local_time_parser",
     "none_if_empty",
     "parse_local_time",
     "resolve_tz",
     "status_from_text",
+    "to_call_records",
 )
 
 DEFAULT_TZ: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -58,7 +67,7 @@ class CallStatus(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-class CallRecord(msgspec.Struct, kw_only=True, frozen=True, gc=False):
+class CallRecord(msgspec.Struct, frozen=True, gc=False):
     """One finished call, provider-neutral.
 
     Times are timezone-aware; ``duration`` is the whole call and ``billsec``
@@ -67,7 +76,8 @@ class CallRecord(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     detail some users report on. Untracked by the garbage collector
     (``gc=False``): its fields cannot form cycles, and exports hold millions.
     Encoded with every field, ``null`` where absent, so every NDJSON line of an
-    export has the same columns.
+    export has the same columns. Build it with keywords; the converters pass the
+    fields by position, in this order, which is ~10x cheaper for msgspec.
     """
 
     id: str
@@ -120,6 +130,9 @@ _DIRECTION_WORDS: dict[str, Direction] = {
 }
 
 
+# Cached: a provider sends a handful of distinct words, and a hit is one C call instead of
+# strip, lower and a lookup per record. Bounded against hostile values.
+@lru_cache(maxsize=1024)
 def status_from_text(value: str | None) -> CallStatus:
     """Map a provider's status word (any case) onto :class:`CallStatus`."""
     if not value:
@@ -127,6 +140,7 @@ def status_from_text(value: str | None) -> CallStatus:
     return _STATUS_WORDS.get(value.strip().lower(), CallStatus.UNKNOWN)
 
 
+@lru_cache(maxsize=1024)
 def direction_from_text(value: str | None) -> Direction:
     """Map a provider's direction word (any case) onto :class:`Direction`."""
     if not value:
@@ -173,11 +187,8 @@ def guess_direction(from_number: str | None, to_number: str | None) -> Direction
 
 
 def none_if_empty(value: str | None) -> str | None:
-    """Return ``None`` for ``""`` and whitespace, else the value stripped."""
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
+    """Return ``None`` for ``None``, ``""`` and whitespace, else the value stripped."""
+    return (value and value.strip()) or None
 
 
 @lru_cache(maxsize=32)
@@ -210,15 +221,66 @@ def parse_local_time(value: str | None, tz: tzinfo | None = None) -> datetime | 
     )
 
 
-def from_epoch_s(value: float | None) -> datetime | None:
-    """Epoch seconds → aware UTC datetime (``None``/``0`` → ``None``)."""
-    if not value:
-        return None
-    return datetime.fromtimestamp(value, tz=UTC)
+class LocalTimes(dict[str, "datetime | None"]):
+    """:func:`parse_local_time` in one zone, each distinct value parsed once: ``times[value]``.
+
+    Made for one page: its three time columns repeat the same seconds (a page of a
+    busy hour spans a few minutes), so most lookups are a C-level dict hit instead of
+    a parse, and records share the (immutable) datetimes. Bad values raise as
+    :func:`parse_local_time` does.
+    """
+
+    __slots__ = ("tz",)
+
+    def __init__(self, tz: tzinfo) -> None:
+        super().__init__()
+        self.tz = tz
+
+    def __missing__(self, value: str) -> datetime | None:
+        parsed = self[value] = parse_local_time(value, self.tz)
+        return parsed
 
 
-def from_epoch_ms(value: float | None) -> datetime | None:
-    """Epoch milliseconds → aware UTC datetime (``None``/``0`` → ``None``)."""
+class Texts(dict["str | None", "str | None"]):
+    """:func:`none_if_empty`, each distinct value once (for the few-valued columns of a page)."""
+
+    __slots__ = ()
+
+    def __missing__(self, value: str | None) -> str | None:
+        text = self[value] = none_if_empty(value)
+        return text
+
+
+@lru_cache(maxsize=32)
+def local_time_parser(tz: tzinfo) -> Callable[[str], datetime | None]:
+    """:func:`parse_local_time` in ``tz`` as a one-argument callable (one record's converter)."""
+    return functools.partial(parse_local_time, tz=tz)
+
+
+def from_epoch_s(value: float | None, tz: tzinfo = UTC) -> datetime | None:
+    """Epoch seconds → aware datetime in ``tz``, UTC by default (``None``/``0`` → ``None``)."""
     if not value:
         return None
-    return datetime.fromtimestamp(value / 1000, tz=UTC)
+    return datetime.fromtimestamp(value, tz=tz)
+
+
+def from_epoch_ms(value: float | None, tz: tzinfo = UTC) -> datetime | None:
+    """Epoch milliseconds → aware datetime in ``tz``, UTC by default (``None``/``0`` → ``None``)."""
+    if not value:
+        return None
+    return datetime.fromtimestamp(value / 1000, tz=tz)
+
+
+def to_call_records(items: Sequence[Any], tz: tzinfo | None = None) -> list[CallRecord]:
+    """Every wire record's ``to_call_record(tz)``, a page at a time.
+
+    A page of one wire type goes through that type's ``to_call_records()`` in one
+    call; a page mixing types (TEL4VN's two CDR mappings) is converted item by item.
+    """
+    if not items:
+        return []
+    kind = type(items[0])
+    if all(type(item) is kind for item in items):
+        converted: list[CallRecord] = kind.to_call_records(items, tz)
+        return converted
+    return [item.to_call_record(tz) for item in items]

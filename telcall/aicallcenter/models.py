@@ -8,18 +8,22 @@ its parts are telcall's own report of a batched import, not wire models.
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 import msgspec
 
 from .._core.errors import TelcallError
 from .._core.records import (
+    DEFAULT_TZ,
     CallRecord,
     CallStatus,
     Direction,
+    LocalTimes,
+    Texts,
+    local_time_parser,
     none_if_empty,
-    parse_local_time,
 )
 from .._core.redaction import mask
 
@@ -216,27 +220,43 @@ class Call(_Wire, gc=False):
 
     def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
         """Convert to the provider-neutral record; ``called_at`` is read in ``tz``."""
-        if self.state == ANSWERED:
-            status = CallStatus.ANSWERED
-        elif self.state == FAILED:
-            status = CallStatus.FAILED
-        else:
-            status = CallStatus.UNKNOWN
-        answered = status is CallStatus.ANSWERED
-        return CallRecord(
-            id=str(self.call_id),
-            provider=PROVIDER,
-            # The service places calls; it does not take them.
-            direction=Direction.OUTBOUND,
-            from_number=none_if_empty(self.caller_id),
-            to_number=none_if_empty(self.callee_id),
-            started_at=parse_local_time(self.called_at, tz),
-            duration=self.duration,
-            billsec=self.duration if answered else 0,
-            status=status,
-            raw_status=None if self.state is None else str(self.state),
-            hangup_cause=none_if_empty(self.note),
-        )
+        return _record(self, local_time_parser(tz or DEFAULT_TZ), none_if_empty)
+
+    @staticmethod
+    def to_call_records(calls: Sequence[Call], tz: tzinfo | None = None) -> list[CallRecord]:
+        """``to_call_record()`` of each, in one call (what pages and exports use)."""
+        time, text = LocalTimes(tz or DEFAULT_TZ).__getitem__, Texts().__getitem__
+        return [_record(call, time, text) for call in calls]
+
+
+_STATES = {ANSWERED: CallStatus.ANSWERED, FAILED: CallStatus.FAILED}
+
+
+def _record(
+    call: Call, time: Callable[[str], datetime | None], text: Callable[[str | None], str | None]
+) -> CallRecord:
+    # ``time`` and ``text`` are parse_local_time and none_if_empty, or for a page their
+    # memos (few distinct values). Fields by position, in CallRecord's order: msgspec
+    # builds it ~10x faster than by keyword.
+    state = call.state
+    status = _STATES.get(state, CallStatus.UNKNOWN) if state is not None else CallStatus.UNKNOWN
+    return CallRecord(
+        str(call.call_id),
+        PROVIDER,
+        # The service places calls; it does not take them.
+        Direction.OUTBOUND,
+        text(call.caller_id),
+        none_if_empty(call.callee_id),
+        None,
+        time(call.called_at),
+        None,
+        None,
+        call.duration,
+        call.duration if status is CallStatus.ANSWERED else 0,
+        status,
+        None if state is None else str(state),
+        text(call.note),
+    )
 
 
 class CallList(_Wire, kw_only=True):

@@ -8,8 +8,10 @@ renames); ``close()`` finishes the format but leaves the file open.
   datetimes in ISO 8601 with their offset, enums as their values, ``None``
   as an empty cell.
 - Parquet (``pip install 'telcall[parquet]'``): a typed schema, timestamps
-  in the export's zone, statuses and directions dictionary-encoded; rows are
-  buffered into row groups of :data:`ROW_GROUP` records.
+  in the export's zone, statuses and directions dictionary-encoded
+  (:mod:`telcall._core.arrow`, the columns of ``page.to_arrow()``); each page
+  becomes Arrow columns at once, and row groups of :data:`ROW_GROUP` records
+  are written as they fill, so a window is never held as Python objects.
 
 ``raw=True`` (the provider's wire records) is NDJSON only: wire records nest
 objects and lists (OMICall's call history does) and differ per provider, so
@@ -19,15 +21,14 @@ they have no flat schema to put in CSV or Parquet.
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 from collections.abc import Sequence
 from typing import Any, BinaryIO, Literal, Protocol
 
 import msgspec
 
+from .._core import arrow
 from .._core.errors import ValidationError
-from .._core.records import CallRecord
 
 __all__ = (
     "COLUMNS",
@@ -45,13 +46,9 @@ Format = Literal["ndjson", "csv", "parquet"]
 EXTENSIONS: dict[str, str] = {"ndjson": "ndjson", "csv": "csv", "parquet": "parquet"}
 
 #: CSV and Parquet columns: the fields of CallRecord, in order.
-COLUMNS: tuple[str, ...] = CallRecord.__struct_fields__
+COLUMNS: tuple[str, ...] = arrow.COLUMNS
 
 ROW_GROUP = 65_536
-
-_TIMES = frozenset({"started_at", "answered_at", "ended_at"})
-_INTS = frozenset({"duration", "billsec"})
-_ENUMS = frozenset({"provider", "direction", "status"})
 
 
 class Sink(Protocol):
@@ -68,12 +65,9 @@ class Sink(Protocol):
 
 def _pyarrow() -> Any:
     try:
-        # pyarrow ships no type information; importlib keeps mypy from asking for stubs.
-        pyarrow = importlib.import_module("pyarrow")
-        importlib.import_module("pyarrow.parquet")
+        return arrow.pyarrow()
     except ImportError as exc:
         raise ImportError("Parquet output needs pyarrow: pip install 'telcall[parquet]'") from exc
-    return pyarrow
 
 
 def check_format(format: str, raw: bool) -> Format:
@@ -124,18 +118,8 @@ class CsvSink:
 
 def parquet_schema(tz: str) -> Any:
     """The Parquet schema of CallRecord columns, timestamps in zone ``tz``."""
-    pa = _pyarrow()
-    types = {
-        **{name: pa.timestamp("us", tz=tz) for name in _TIMES},
-        **{name: pa.int64() for name in _INTS},
-        **{name: pa.dictionary(pa.int32(), pa.string()) for name in _ENUMS},
-    }
-    return pa.schema(
-        [
-            pa.field(name, types.get(name, pa.string()), nullable=name not in _INTS | {"id"})
-            for name in COLUMNS
-        ]
-    )
+    _pyarrow()
+    return arrow.schema(tz)
 
 
 class ParquetSink:
@@ -145,28 +129,25 @@ class ParquetSink:
         self._pa = _pyarrow()
         self._schema = parquet_schema(tz)
         self._writer = self._pa.parquet.ParquetWriter(file, self._schema)
-        self._rows: list[tuple[Any, ...]] = []
+        self._batches: list[Any] = []
+        self._rows = 0
 
     def write(self, records: Sequence[Any]) -> None:
-        """Buffer the page; write a row group once enough rows are in."""
-        astuple = msgspec.structs.astuple
-        self._rows.extend(astuple(r) for r in records)
-        if len(self._rows) >= ROW_GROUP:
+        """Turn the page into Arrow columns; write a row group once enough rows are in."""
+        if records:
+            self._batches.append(arrow.record_batch(records, self._schema))
+            self._rows += len(records)
+        if self._rows >= ROW_GROUP:
             self._flush()
 
     def _flush(self) -> None:
-        pa = self._pa
-        columns = list(zip(*self._rows, strict=True))
-        arrays = [
-            pa.array(column, type=field.type)
-            for column, field in zip(columns, self._schema, strict=True)
-        ]
-        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
-        self._rows = []
+        table = self._pa.Table.from_batches(self._batches, schema=self._schema)
+        self._writer.write_table(table, row_group_size=ROW_GROUP)
+        self._batches, self._rows = [], 0
 
     def close(self) -> None:
         """Write what is buffered (an empty window still gets a schema) and the footer."""
-        if self._rows:
+        if self._batches:
             self._flush()
         self._writer.close()
 

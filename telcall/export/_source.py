@@ -25,8 +25,7 @@ from its own environment (``TELCALL_TEL4VN_API_KEY``, ...) or from a
 
 from __future__ import annotations
 
-import functools
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import (
     TYPE_CHECKING,
@@ -43,7 +42,7 @@ import msgspec
 
 from .._core.client import AsyncBaseClient
 from .._core.errors import ValidationError
-from .._core.records import CallRecord, from_epoch_ms
+from .._core.records import CallRecord, from_epoch_ms, to_call_records
 from .._core.spec import load
 from ..providers import specs
 from ._tenants import check_tenant
@@ -95,12 +94,24 @@ def _converted_time(epoch_ms: float | None) -> datetime | Rejected | None:
         return Rejected("bad_time", f"created_date {epoch_ms!r} cannot be read: {exc}")
 
 
-def _converted(convert: Callable[[], CallRecord]) -> CallRecord | Rejected:
-    """``convert()``, or a :class:`Rejected` naming the unreadable time."""
+def _converted(items: Sequence[Any], tz: tzinfo) -> Sequence[CallRecord | Rejected]:
+    """Each item's CallRecord, the page converted in one call; item by item if one is refused.
+
+    The item by item pass names the unreadable time in a :class:`Rejected` for each
+    record that has one; a page without such a record (nearly all) pays one batch call.
+    """
     try:
-        return convert()
+        return to_call_records(items, tz)
+    except _BAD_TIME:
+        return [_converted_one(item, tz) for item in items]
+
+
+def _converted_one(item: Any, tz: tzinfo) -> CallRecord | Rejected:
+    try:
+        record: CallRecord = item.to_call_record(tz)
     except _BAD_TIME as exc:
         return Rejected("bad_time", f"a time that cannot be read: {exc}")
+    return record
 
 
 _MS = timedelta(milliseconds=1)
@@ -236,12 +247,15 @@ class Tel4vnSource(_ClientSource["AsyncTel4vnClient"]):
         )
         try:
             async for page in pages:
-                batch: list[SourceRecord] = []
-                for cdr in page.items:
-                    record = _converted(functools.partial(cdr.to_call_record, tz))
-                    at = record.started_at if isinstance(record, CallRecord) else None
-                    batch.append((cdr.cdr_id, at, record, cdr))
-                yield batch
+                yield [
+                    (
+                        cdr.cdr_id,
+                        record.started_at if isinstance(record, CallRecord) else None,
+                        record,
+                        cdr,
+                    )
+                    for cdr, record in zip(page.items, _converted(page.items, tz), strict=True)
+                ]
         finally:
             await pages.aclose()
 
@@ -276,8 +290,7 @@ class OmicallSource(_ClientSource["AsyncOmicallClient"]):
         try:
             async for page in pages:
                 batch: list[SourceRecord] = []
-                for item in page.items:
-                    record = _converted(functools.partial(item.to_call_record, tz))
+                for item, record in zip(page.items, _converted(page.items, tz), strict=True):
                     created = _converted_time(item.created_date)
                     if isinstance(created, Rejected):
                         record, created = created, None
@@ -350,8 +363,7 @@ class AICallCenterSource(_ClientSource["AsyncAICallCenterClient"]):
         try:
             async for page in pages:
                 batch: list[SourceRecord] = []
-                for call in page.items:
-                    record = _converted(functools.partial(call.to_call_record, tz))
+                for call, record in zip(page.items, _converted(page.items, tz), strict=True):
                     if isinstance(record, CallRecord):
                         batch.append((record.id.strip(), record.started_at, record, call))
                     else:

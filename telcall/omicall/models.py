@@ -12,7 +12,8 @@ returned as the envelope with the payload untouched.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from collections.abc import Callable, Sequence
+from datetime import tzinfo
 from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
@@ -21,6 +22,7 @@ from .._core.records import (
     DEFAULT_TZ,
     CallRecord,
     CallStatus,
+    Texts,
     direction_from_text,
     from_epoch_ms,
     from_epoch_s,
@@ -348,37 +350,44 @@ class CallTransaction(_Wire):
 
     def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
         """Convert to the provider-neutral record; times are shown in ``tz`` (default VN time)."""
-        zone = tz or DEFAULT_TZ
-        started = _local(from_epoch_s(self.time_start_call), zone) or _local(
-            from_epoch_ms(self.created_date), zone
-        )
-        status = status_from_text(self.disposition)
-        answered = (
-            _local(from_epoch_s(self.time_start_to_answer), zone)
-            if status is CallStatus.ANSWERED
-            else None
-        )
-        return CallRecord(
-            id=self.transaction_id,
-            provider=PROVIDER,
-            direction=direction_from_text(self.direction),
-            from_number=none_if_empty(self.source_number),
-            to_number=none_if_empty(self.destination_number),
-            extension=none_if_empty(self.sip_user),
-            started_at=started,
-            answered_at=answered,
-            ended_at=_local(from_epoch_s(self.time_end_call), zone),
-            duration=self.duration,
-            billsec=self.bill_sec,
-            status=status,
-            raw_status=none_if_empty(self.disposition),
-            hangup_cause=none_if_empty(self.hangup_cause),
-            recording_url=none_if_empty(self.recording_file_url),
-        )
+        return _record(self, tz or DEFAULT_TZ, none_if_empty)
+
+    @staticmethod
+    def to_call_records(
+        items: Sequence[CallTransaction], tz: tzinfo | None = None
+    ) -> list[CallRecord]:
+        """``to_call_record()`` of each, in one call (what pages and exports use)."""
+        zone, text = tz or DEFAULT_TZ, Texts().__getitem__
+        return [_record(item, zone, text) for item in items]
 
 
-def _local(value: datetime | None, tz: tzinfo) -> datetime | None:
-    return None if value is None else value.astimezone(tz)
+def _record(
+    item: CallTransaction, tz: tzinfo, text: Callable[[str | None], str | None]
+) -> CallRecord:
+    # ``text`` is none_if_empty, or for a page its memo (few distinct values). Fields by
+    # position, in CallRecord's order: msgspec builds it ~10x faster than by keyword.
+    started = from_epoch_s(item.time_start_call, tz) or from_epoch_ms(item.created_date, tz)
+    status = status_from_text(item.disposition)
+    answered = (
+        from_epoch_s(item.time_start_to_answer, tz) if status is CallStatus.ANSWERED else None
+    )
+    return CallRecord(
+        item.transaction_id,
+        PROVIDER,
+        direction_from_text(item.direction),
+        none_if_empty(item.source_number),
+        none_if_empty(item.destination_number),
+        text(item.sip_user),
+        started,
+        answered,
+        from_epoch_s(item.time_end_call, tz),
+        item.duration,
+        item.bill_sec,
+        status,
+        text(item.disposition),
+        text(item.hangup_cause),
+        none_if_empty(item.recording_file_url),
+    )
 
 
 class CallTransactionPage(_Wire):

@@ -9,18 +9,22 @@ done only when asked for.
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from .._core.records import (
+    DEFAULT_TZ,
     CallRecord,
     Direction,
+    LocalTimes,
+    Texts,
     direction_from_text,
     guess_direction,
+    local_time_parser,
     none_if_empty,
-    parse_local_time,
     status_from_text,
 )
 from .._core.redaction import mask
@@ -66,6 +70,9 @@ __all__ = (
 )
 
 PROVIDER = "tel4vn"
+
+_Time = Callable[[str], "datetime | None"]
+_Text = Callable[["str | None"], "str | None"]
 
 EventName = Literal["hangup", "ringing", "answered", "cdr"]
 EVENT_NAMES: frozenset[str] = frozenset({"hangup", "ringing", "answered", "cdr"})
@@ -244,34 +251,45 @@ class Cdr(_Wire, gc=False):
 
     def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
         """Convert to the provider-neutral record; naive times are read in ``tz``."""
-        direction = (
-            direction_from_text(self.direction)
-            if isinstance(self.direction, str)
-            else Direction.UNKNOWN
-        )
-        if direction is Direction.UNKNOWN:
-            direction = guess_direction(self.from_number, self.to_number)
-        answered = parse_local_time(self.time_answered, tz)
-        ended = parse_local_time(self.time_ended, tz)
-        billsec = int((ended - answered).total_seconds()) if answered and ended else 0
-        return CallRecord(
-            id=self.cdr_id,
-            provider=PROVIDER,
-            direction=direction,
-            from_number=none_if_empty(self.from_number),
-            to_number=none_if_empty(self.to_number),
-            extension=none_if_empty(self.extension),
-            started_at=parse_local_time(self.time_started, tz),
-            answered_at=answered,
-            ended_at=ended,
-            duration=self.duration,
-            billsec=max(billsec, 0),
-            status=status_from_text(self.status),
-            raw_status=none_if_empty(self.status),
-            hangup_cause=none_if_empty(self.cause),
-            recording_url=none_if_empty(self.recording_url),
-            customer_id=none_if_empty(self.customer_id),
-        )
+        return _cdr_record(self, local_time_parser(tz or DEFAULT_TZ), none_if_empty)
+
+    @staticmethod
+    def to_call_records(cdrs: Sequence[Cdr], tz: tzinfo | None = None) -> list[CallRecord]:
+        """``to_call_record()`` of each, in one call (what pages and exports use)."""
+        time, text = LocalTimes(tz or DEFAULT_TZ).__getitem__, Texts().__getitem__
+        return [_cdr_record(cdr, time, text) for cdr in cdrs]
+
+
+def _cdr_record(cdr: Cdr, time: _Time, text: _Text) -> CallRecord:
+    # ``time`` and ``text`` are parse_local_time and none_if_empty, or for a page their
+    # memos (few distinct values). Fields by position, in CallRecord's order: msgspec
+    # builds it ~10x faster than by keyword.
+    direction = (
+        direction_from_text(cdr.direction) if isinstance(cdr.direction, str) else Direction.UNKNOWN
+    )
+    if direction is Direction.UNKNOWN:
+        direction = guess_direction(cdr.from_number, cdr.to_number)
+    answered = time(cdr.time_answered)
+    ended = time(cdr.time_ended)
+    billsec = int((ended - answered).total_seconds()) if answered and ended else 0
+    return CallRecord(
+        cdr.id.strip(),
+        PROVIDER,
+        direction,
+        none_if_empty(cdr.from_number),
+        none_if_empty(cdr.to_number),
+        text(cdr.extension),
+        time(cdr.time_started),
+        answered,
+        ended,
+        cdr.duration,
+        max(billsec, 0),
+        status_from_text(cdr.status),
+        text(cdr.status),
+        text(cdr.cause),
+        none_if_empty(cdr.recording_url),
+        none_if_empty(cdr.customer_id),
+    )
 
 
 class FlexCdr(_Wire, gc=False):
@@ -304,27 +322,37 @@ class FlexCdr(_Wire, gc=False):
 
     def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
         """Convert to the provider-neutral record; naive times are read in ``tz``."""
-        direction = (
-            direction_from_text(self.direction)
-            if isinstance(self.direction, str)
-            else Direction.UNKNOWN
-        )
-        return CallRecord(
-            id=self.cdr_id,
-            provider=PROVIDER,
-            direction=direction,
-            to_number=none_if_empty(self.to),
-            extension=none_if_empty(self.extensionId),
-            started_at=parse_local_time(self.dialAt, tz),
-            answered_at=parse_local_time(self.answeredAt, tz),
-            ended_at=parse_local_time(self.hangupAt, tz),
-            duration=self.duration,
-            billsec=self.billsec,
-            status=status_from_text(self.status),
-            raw_status=none_if_empty(self.status),
-            recording_url=none_if_empty(self.recordFile),
-            customer_id=none_if_empty(self.customerId),
-        )
+        return _flex_record(self, local_time_parser(tz or DEFAULT_TZ), none_if_empty)
+
+    @staticmethod
+    def to_call_records(cdrs: Sequence[FlexCdr], tz: tzinfo | None = None) -> list[CallRecord]:
+        """``to_call_record()`` of each, in one call (what pages and exports use)."""
+        time, text = LocalTimes(tz or DEFAULT_TZ).__getitem__, Texts().__getitem__
+        return [_flex_record(cdr, time, text) for cdr in cdrs]
+
+
+def _flex_record(cdr: FlexCdr, time: _Time, text: _Text) -> CallRecord:
+    direction = (
+        direction_from_text(cdr.direction) if isinstance(cdr.direction, str) else Direction.UNKNOWN
+    )
+    return CallRecord(
+        cdr.cdrId.strip(),
+        PROVIDER,
+        direction,
+        None,
+        none_if_empty(cdr.to),
+        text(cdr.extensionId),
+        time(cdr.dialAt),
+        time(cdr.answeredAt),
+        time(cdr.hangupAt),
+        cdr.duration,
+        cdr.billsec,
+        status_from_text(cdr.status),
+        text(cdr.status),
+        None,
+        none_if_empty(cdr.recordFile),
+        none_if_empty(cdr.customerId),
+    )
 
 
 class CdrPage(_Wire):
