@@ -41,7 +41,14 @@ from ._common import (
 )
 from ._ui import Column, Ui, format_duration, rich_installed
 
-__all__ = ("parse_duration", "parse_lookback", "register")
+__all__ = (
+    "check_format_installed",
+    "job_options",
+    "parse_duration",
+    "parse_lookback",
+    "progress_line",
+    "register",
+)
 
 _DURATION = re.compile(r"(\d+)([dhms])")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -90,7 +97,8 @@ def register(subparsers: Subparsers) -> None:
             "date=YYYY-MM-DD/part-<start>-<end>.<format>, one file per window, checkpointed "
             "in OUT/_state.db. Run the same command again to finish an interrupted export; "
             "--since last continues from the checkpoint minus --lookback, rewriting the "
-            "overlapped windows so late CDRs appear once."
+            "overlapped windows so late CDRs appear once. --tenants FILE exports every "
+            "tenant of a TOML file into OUT/tenant=<label>/."
         ),
     )
     cdrs.add_argument(
@@ -133,6 +141,15 @@ def register(subparsers: Subparsers) -> None:
     )
     cdrs.add_argument("--raw", action="store_true", help="write the wire records (ndjson only)")
     cdrs.add_argument("--json", action="store_true", help="print the summary as JSON")
+    cdrs.add_argument(
+        "--tenants",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "export every tenant of a TOML file into OUT/tenant=<label>/ (one [label] section "
+            "each: provider, base_url, secret_env = the NAME of the variable holding its secret)"
+        ),
+    )
     connection = add_connection_options(cdrs)
     connection.add_argument(
         "--campaign",
@@ -170,6 +187,12 @@ def _state_option(parser: argparse.ArgumentParser) -> None:
 def _client(args: argparse.Namespace) -> Any:
     """The provider's client, from flags then the environment; wrong or missing ones exit 2."""
     only_for(args, {"--campaign": ["aicallcenter"]})
+    check_format_installed(args)
+    return connect(args)
+
+
+def check_format_installed(args: argparse.Namespace) -> None:
+    """Exit 2 before any work if ``--format`` needs a package that is missing."""
     if args.format == "parquet":
         try:
             importlib.import_module("pyarrow")
@@ -178,7 +201,6 @@ def _client(args: argparse.Namespace) -> Any:
                 "--format parquet needs pyarrow: pip install 'telcall[parquet]'",
                 exit_code=EXIT_USAGE,
             ) from None
-    return connect(args)
 
 
 class _Plain:
@@ -199,25 +221,26 @@ class _Plain:
             self.show()
 
     def show(self) -> None:
-        state = self._state
-        if state is None:
-            return
-        finished = (
-            state.windows_done + state.windows_skipped + state.windows_failed + state.windows_busy
-        )
-        planned = state.windows_planned
-        rate = state.records / state.elapsed if state.elapsed > 0 else 0.0
-        eta = (
-            f"  ETA {format_duration(state.elapsed * (planned - finished) / finished)}"
-            if 0 < finished < planned
-            else ""
-        )
-        print(
-            f"Exporting CDRs: windows {finished}/{planned}  {state.records:,} records  "
-            f"{rate:,.0f} records/s  elapsed {format_duration(state.elapsed)}{eta}",
-            file=self._stream,
-            flush=True,
-        )
+        if self._state is not None:
+            print(f"Exporting CDRs: {progress_line(self._state)}", file=self._stream, flush=True)
+
+
+def progress_line(state: ExportProgress) -> str:
+    """``windows 3/10  1,234 records  410 records/s  elapsed 3s  ETA 7s``."""
+    finished = (
+        state.windows_done + state.windows_skipped + state.windows_failed + state.windows_busy
+    )
+    planned = state.windows_planned
+    rate = state.records / state.elapsed if state.elapsed > 0 else 0.0
+    eta = (
+        f"  ETA {format_duration(state.elapsed * (planned - finished) / finished)}"
+        if 0 < finished < planned
+        else ""
+    )
+    return (
+        f"windows {finished}/{planned}  {state.records:,} records  "
+        f"{rate:,.0f} records/s  elapsed {format_duration(state.elapsed)}{eta}"
+    )
 
 
 @contextmanager
@@ -349,27 +372,34 @@ async def _run(args: argparse.Namespace) -> int:
     )
 
 
-async def _export(args: argparse.Namespace) -> int:
-    ui = Ui()
+def job_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The export job's arguments from the ``export cdrs`` flags (the client aside)."""
     last = args.since.strip().lower() == "last"
+    return {
+        "start": None if last else args.since,
+        "end": args.until,
+        "out_dir": args.out,
+        "format": args.format,
+        "window": args.window,
+        "concurrency": args.concurrency,
+        "lookback": args.lookback,
+        "raw": args.raw,
+        "since": "last" if last else None,
+        "state": args.state,
+        "table": args.table,
+    }
+
+
+async def _export(args: argparse.Namespace) -> int:
+    if args.tenants is not None:
+        from ._tenants import export_tenants_cli
+
+        return await export_tenants_cli(args)
+    ui = Ui()
     async with _client(args) as client:
         source = client if args.campaign is None else AICallCenterSource(client, args.campaign)
         with _progress(ui) as progress:
-            summary = await export_cdrs(
-                source,
-                None if last else args.since,
-                args.until,
-                args.out,
-                format=args.format,
-                window=args.window,
-                concurrency=args.concurrency,
-                lookback=args.lookback,
-                raw=args.raw,
-                since="last" if last else None,
-                progress=progress.update,
-                state=args.state,
-                table=args.table,
-            )
+            summary = await export_cdrs(source, **job_options(args), progress=progress.update)
     if args.json:
         sys.stdout.buffer.write(msgspec.json.encode(summary) + b"\n")
         sys.stdout.flush()
@@ -412,7 +442,9 @@ def _read_status(out: Path, state: str | None) -> _Status:
     if job is None:
         if state is not None:
             raise CliError(f"{store.where} holds no export")
-        raise CliError(f"{out} holds no export (no {STATE_FILE})")
+        tenants = sorted(p.name for p in out.glob("tenant=*") if (p / STATE_FILE).exists())
+        hint = f"; its tenants' exports are in {', '.join(tenants)}" if tenants else ""
+        raise CliError(f"{out} holds no export (no {STATE_FILE}){hint}")
     rows = store.windows()
     paths = {row.start: row.path for row in rows}
     tz = ZoneInfo(job.tz)

@@ -14,6 +14,8 @@ the account's call log. On an engine: :func:`plan` once, then
 :func:`run_window` for each spec anywhere.
 """
 
+from ._budget import RequestBudget as RequestBudget
+from ._clients import close_worker_clients as close_worker_clients
 from ._job import (
     ClientFactory as ClientFactory,
     ExportError as ExportError,
@@ -29,6 +31,7 @@ from ._job import (
     export_cdrs_sync as export_cdrs_sync,
     run_window as run_window,
 )
+from ._multi import TenantsExportError as TenantsExportError, export_tenants as export_tenants
 from ._plan import WindowSpec as WindowSpec, plan as plan
 from ._sinks import COLUMNS as COLUMNS, Format as Format, parquet_schema as parquet_schema
 from ._source import (
@@ -57,15 +60,19 @@ __all__ = (
     "HostUnreachable",
     "IncompleteWindow",
     "OmicallSource",
+    "RequestBudget",
     "SourceRecord",
     "SyncExportClient",
     "Tel4vnSource",
+    "TenantsExportError",
     "WindowResult",
     "WindowSpec",
     "WindowSuperseded",
     "arun_window",
+    "close_worker_clients",
     "export_cdrs",
     "export_cdrs_sync",
+    "export_tenants",
     "parquet_schema",
     "plan",
     "run_window",

@@ -38,9 +38,11 @@ from .._core.errors import (
     TransportError,
     ValidationError,
 )
+from ._budget import RequestBudget
+from ._clients import run_on_worker
 from ._files import RejectsFile, seal, sha256_file
 from ._pgstate import PostgresStore, RowBuffer, check_table, spec_state_url
-from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, plan, temp_path
+from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, job_dir, plan, temp_path
 from ._sinks import Format, Sink, open_sink
 from ._source import CdrSource, Connection, ExportClient, Rejected, open_client, source_for
 from ._state import DEFAULT_LEASE, CheckpointStore, ClaimLost, WindowRow, new_run_id, open_store
@@ -527,7 +529,7 @@ async def arun_window(
     client: ExportClient | None = None,
     client_factory: ClientFactory | None = None,
     window_retries: int = 2,
-    requests: anyio.CapacityLimiter | None = None,
+    requests: AbstractAsyncContextManager[Any] | None = None,
     on_page: Callable[[int], None] | None = None,
     state: str | None = None,
     on_window: Callable[[WindowResult], None] | None = None,
@@ -545,7 +547,9 @@ async def arun_window(
     scroll) is restarted from its bounds up to ``window_retries`` times;
     refused credentials or access, an unknown resource and invalid input
     are raised at once.
-    ``requests`` bounds the page requests in flight across windows.
+    ``requests`` (an ``anyio.CapacityLimiter``, a
+    :meth:`RequestBudget.gate <telcall.export.RequestBudget.gate>`) is held by
+    every page request: it bounds them across windows.
     ``state`` is the spec's checkpoint database URL with its password (the
     spec carries it without; ``PGPASSWORD`` or ``~/.pgpass`` work too).
     ``on_window(result)`` hears the result before it is returned (progress for
@@ -645,7 +649,7 @@ async def _run_window(
     client: Any,
     client_factory: ClientFactory | None,
     window_retries: int,
-    requests: anyio.CapacityLimiter | None,
+    requests: AbstractAsyncContextManager[Any] | None,
     on_page: Callable[[int], None] | None,
     slot: AbstractAsyncContextManager[Any],
     run_id: str,
@@ -723,22 +727,28 @@ def run_window(
     window_retries: int = 2,
     state: str | None = None,
     on_window: Callable[[WindowResult], None] | None = None,
+    budget: RequestBudget | None = None,
 ) -> WindowResult:
-    """Blocking :func:`arun_window` on a fresh event loop: the entry point for engines.
+    """Blocking :func:`arun_window` on the worker's loop: the entry point for engines.
 
-    Call it from a worker (Celery task, Dask/Airflow task, a process pool),
-    not from inside a running event loop.
+    Call it from a worker (Celery task, Dask/Airflow task, a process pool).
+    The process keeps one client per tenant and connection, built on first
+    use by ``client_factory(spec.connection)`` (or from the environment) and
+    reused by every later window, so a worker fetches one token per tenant,
+    not one per window; :func:`~telcall.export.close_worker_clients` closes
+    them (also at exit). Windows run on telcall's bridge thread, one loop
+    per process, so windows that threads of one worker run at once share
+    each tenant's client. ``budget`` bounds each tenant's requests in this
+    process (see :class:`~telcall.export.RequestBudget`; one budget per
+    tenant per process).
     """
-    return anyio.run(
+    return run_on_worker(
         functools.partial(
-            arun_window,
-            spec,
-            client_factory=client_factory,
-            window_retries=window_retries,
-            state=state,
-            on_window=on_window,
+            arun_window, spec, window_retries=window_retries, state=state, on_window=on_window
         ),
-        backend="asyncio",
+        spec.connection,
+        client_factory,
+        budget,
     )
 
 
@@ -761,6 +771,8 @@ async def export_cdrs(
     state: str | None = None,
     table: str | None = None,
     on_window: Callable[[WindowResult], None] | None = None,
+    tenant: str | None = None,
+    budget: RequestBudget | None = None,
 ) -> ExportSummary:
     """Export the CDRs whose call started in ``[start, end)`` into ``out_dir``, resumably.
 
@@ -784,6 +796,11 @@ async def export_cdrs(
     into its ``table`` (see :func:`plan`), each window's rows and checkpoint
     in one transaction.
 
+    ``tenant`` labels the job (see :func:`plan`): it lands in
+    ``out_dir/tenant=<label>/``, which ``summary.out_dir`` names. ``budget``
+    bounds page requests instead of ``max_in_flight``, optionally per second
+    too (:class:`~telcall.export.RequestBudget`).
+
     Concurrent runs over one directory are safe: each window is claimed
     before it is read, and a window another live run holds is skipped and
     reported (``windows_busy``); see :mod:`telcall.export._state`.
@@ -806,6 +823,8 @@ async def export_cdrs(
         raise ValidationError(f"concurrency must be >= 1, got {concurrency}")
     if max_in_flight is not None and max_in_flight < 1:
         raise ValidationError(f"max_in_flight must be >= 1, got {max_in_flight}")
+    if max_in_flight is not None and budget is not None:
+        raise ValidationError("give max_in_flight or budget, not both")
     began = time.perf_counter()
     specs = await anyio.to_thread.run_sync(
         functools.partial(
@@ -822,13 +841,18 @@ async def export_cdrs(
             page_size=page_size,
             state=state,
             table=table,
+            tenant=tenant,
         )
     )
     job = _ExportJob(
         client,
         specs,
         concurrency=concurrency,
-        max_in_flight=max_in_flight,
+        requests=(
+            budget.gate()
+            if budget is not None
+            else anyio.CapacityLimiter(max_in_flight or concurrency)
+        ),
         window_retries=window_retries,
         progress=progress,
         began=began,
@@ -836,11 +860,11 @@ async def export_cdrs(
         on_window=on_window,
     )
     await job.run()
-    watermark = await anyio.to_thread.run_sync(
-        lambda: open_store(state, Path(out_dir).resolve()).job()
-    )
+    label = tenant or source_for(client).connection().tenant
+    where = job_dir(out_dir, label)
+    watermark = await anyio.to_thread.run_sync(lambda: open_store(state, where.resolve()).job())
     summary = job.summary(
-        str(out_dir),
+        str(where) if label else str(out_dir),
         None
         if watermark is None or watermark.watermark is None
         else datetime.fromtimestamp(watermark.watermark, source_for(client).tz),
@@ -866,7 +890,7 @@ class _ExportJob:
         specs: list[WindowSpec],
         *,
         concurrency: int,
-        max_in_flight: int | None,
+        requests: AbstractAsyncContextManager[Any],
         window_retries: int,
         progress: Callable[[ExportProgress], None] | None,
         began: float,
@@ -883,7 +907,7 @@ class _ExportJob:
         self.began = began
         self.run_id = new_run_id()
         self.windows = anyio.CapacityLimiter(concurrency)
-        self.requests = anyio.CapacityLimiter(max_in_flight or concurrency)
+        self.requests = requests
         self.results: list[WindowResult] = []
         self.failures: list[tuple[WindowSpec, BaseException]] = []
         self.fatal: list[TelcallError] = []

@@ -26,6 +26,7 @@ from ._pgstate import PostgresStore, check_state_url, check_table, spec_state_ur
 from ._sinks import EXTENSIONS, Format, check_format
 from ._source import Connection, ExportClient, job_name, source_for, zone_name
 from ._state import PlanChanged, WindowRow, open_store
+from ._tenants import check_tenant, tenant_segment
 from ._windows import (
     DateLike,
     align_down,
@@ -36,7 +37,7 @@ from ._windows import (
     to_instant,
 )
 
-__all__ = ("DEFAULT_PAGE_SIZE", "WindowSpec", "plan", "temp_path")
+__all__ = ("DEFAULT_PAGE_SIZE", "WindowSpec", "job_dir", "plan", "temp_path")
 
 DEFAULT_PAGE_SIZE = 1000
 
@@ -63,10 +64,10 @@ class WindowSpec(msgspec.Struct, frozen=True, kw_only=True):
     JSON serializer, msgpack and pickle all move), decoded with
     :meth:`from_json`; it also pickles as is (Dask) and round-trips through
     ``msgspec.json``/``msgspec.msgpack`` with ``type=WindowSpec``. ``path`` is
-    relative to ``out_dir``; ``start``/``end`` bound the call start time,
-    closed-open. ``state`` is the checkpoint database's URL without its
-    password (``None``: ``out_dir/_state.db``); ``table`` the target table of
-    ``format="postgresql"``.
+    relative to ``out_dir`` (the tenant's directory in a multi-tenant job);
+    ``start``/``end`` bound the call start time, closed-open. ``state`` is the
+    checkpoint database's URL without its password (``None``:
+    ``out_dir/_state.db``); ``table`` the target table of ``format="postgresql"``.
     """
 
     connection: Connection
@@ -100,6 +101,11 @@ class WindowSpec(msgspec.Struct, frozen=True, kw_only=True):
             if when.tzinfo is not zone:
                 msgspec.structs.force_setattr(self, name, when.astimezone(zone))
 
+    @property
+    def tenant(self) -> str:
+        """The tenant whose window this is (``""``: single-tenant); see :class:`Connection`."""
+        return self.connection.tenant
+
     def to_json(self) -> str:
         """This spec as a JSON string (no secret in it), for engines that move JSON."""
         return _SPEC_ENCODER.encode(self).decode()
@@ -115,6 +121,22 @@ class WindowSpec(msgspec.Struct, frozen=True, kw_only=True):
 
 _SPEC_ENCODER = msgspec.json.Encoder()
 _SPEC_DECODER = msgspec.json.Decoder(WindowSpec)
+
+
+def job_dir(out_dir: str | os.PathLike[str], tenant: str) -> Path:
+    """Where a job's files and checkpoints live: ``out_dir``, or its ``tenant=<label>`` dir."""
+    return Path(out_dir) / tenant_segment(tenant)
+
+
+def _with_tenant(connection: Connection, tenant: str | None) -> Connection:
+    """``connection`` for ``tenant`` (a client's connection names none); refuse two labels."""
+    if tenant is None or tenant == connection.tenant:
+        return connection
+    if connection.tenant:
+        raise ValidationError(
+            f"tenant={tenant!r} contradicts the connection's tenant {connection.tenant!r}"
+        )
+    return msgspec.structs.replace(connection, tenant=check_tenant(tenant))
 
 
 def _ts(when: datetime) -> int:
@@ -163,12 +185,16 @@ def plan(
     page_size: int = DEFAULT_PAGE_SIZE,
     state: str | None = None,
     table: str | None = None,
+    tenant: str | None = None,
 ) -> list[WindowSpec]:
     """Prepare ``out_dir`` and return the windows of the export, in time order.
 
     ``client`` is a provider client (or a :class:`CdrSource`), or just the
     :class:`Connection` the workers will use: no request is sent, so planning
-    needs no credential. ``end`` defaults to now. Every window of the range is returned:
+    needs no credential. ``tenant`` labels a client's job (a ``Connection``
+    names its own): its files and checkpoints go to ``out_dir/tenant=<label>/``,
+    so tenants sharing ``out_dir`` never touch one another's windows.
+    ``end`` defaults to now. Every window of the range is returned:
     :func:`run_window` skips a window whose checkpoint is committed and whose
     file is intact, so running them all again is cheap and safe. Run ``plan``
     once per job run, before fanning the specs out: it deletes the temp files
@@ -183,11 +209,11 @@ def plan(
     """
     tz: tzinfo
     if isinstance(client, Connection):
-        connection = client
+        connection = _with_tenant(client, tenant)
         tz = _check_connection(connection)
     else:
         source = source_for(client)
-        tz, connection = source.tz, source.connection()
+        tz, connection = source.tz, _with_tenant(source.connection(), tenant)
         _check_connection(connection)
     tz_name = zone_name(tz)
     format = check_format(format, raw)
@@ -209,7 +235,7 @@ def plan(
         target = check_table(table)
     elif table is not None:
         raise ValidationError("table= names the target of format='postgresql' only")
-    out = Path(out_dir)
+    out = job_dir(out_dir, connection.tenant)
     # The job's name in a database store: the directory, as every spec holds it.
     store = open_store(state, out.resolve())
     provider = job_name(connection)

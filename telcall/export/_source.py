@@ -45,6 +45,7 @@ from .._core.errors import ValidationError
 from .._core.records import CallRecord, from_epoch_ms, to_call_records
 from .._core.spec import load
 from ..providers import specs
+from ._tenants import check_tenant
 
 if TYPE_CHECKING:
     from ..aicallcenter.client import AsyncAICallCenterClient
@@ -121,7 +122,10 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
 
     ``scope`` names the part of the account the source reads when that is not
     all of it (``campaign:<id>`` for one AI Call Center campaign); it is part
-    of what an export directory holds, like the provider.
+    of what an export directory holds, like the provider. ``tenant`` is the
+    caller's label for whose account this is (``""``: a single-tenant job):
+    the export files the tenant's windows under ``tenant=<label>/``, and a
+    ``client_factory`` picks the tenant's credentials by it.
     """
 
     provider: str
@@ -129,6 +133,11 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
     tz: str
     options: dict[str, str] = {}
     scope: str = ""
+    tenant: str = ""
+
+    def __post_init__(self) -> None:
+        """Refuse a tenant label that is no safe path segment (decoded specs too)."""
+        check_tenant(self.tenant)
 
 
 def job_name(conn: Connection) -> str:

@@ -161,6 +161,11 @@ class SimulatorBase:
         """Stop the server."""
         await self.aclose()
 
+    @property
+    def rate_limited(self) -> int:
+        """How many requests the `rate_limit_burst` fault has answered 429 so far."""
+        return self._plan.rate_limited
+
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """Count recorded requests with this method and a path starting with `path`."""
         return sum(

@@ -196,6 +196,8 @@ class FaultPlan:
         self._scripts: list[_Script] = []
         self._keys = itertools.count(1)
         self._window: deque[float] = deque()
+        #: How many requests `rate_limit_burst` refused so far (answered 429).
+        self.rate_limited = 0
         # Freeze: the first real answer per script, replayed for the script's other requests.
         self.frozen: dict[int, tuple[int, bytes, str]] = {}
 
@@ -267,4 +269,5 @@ class FaultPlan:
         if len(self._window) < self.faults.rate_limit_burst:
             self._window.append(now)
             return None
+        self.rate_limited += 1
         return Reply(429, retry_after=max(1, math.ceil(self._window[0] + window - now)))

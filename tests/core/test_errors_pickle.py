@@ -61,8 +61,11 @@ def _spec(tmp: str) -> WindowSpec:
 
 def _instance(cls: type[TelcallError], data: st.DataObject, tmp: str) -> TelcallError:
     """An instance of ``cls`` with generated values for its constructor's parameters."""
-    from telcall.export import ExportError
+    from telcall.export import ExportError, TenantsExportError
 
+    if cls is TenantsExportError:
+        cause = TelcallError(data.draw(st.text(), label="cause"))
+        return cls({"a": _SUMMARY}, [("b", cause)], 2)
     if issubclass(cls, ExportError):
         cause = TelcallError(data.draw(st.text(), label="cause"))
         return cls(_SUMMARY, [(_spec(tmp), cause)])

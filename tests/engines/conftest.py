@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import re
+import signal
+import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import psutil
 import pyarrow.parquet as pq
 import pytest
 
@@ -31,7 +37,12 @@ def readme_recipe(name: str) -> str:
     return textwrap.dedent(match.group(1)) + "\n"
 
 
-RECIPE_MODULES = {"celery": "cdr_tasks", "dask": "dask_export", "postgresql": "pg_export"}
+RECIPE_MODULES = {
+    "celery": "cdr_tasks",
+    "dask": "dask_export",
+    "postgresql": "pg_export",
+    "tenants": "tenant_tasks",
+}
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +143,52 @@ def _in_thread(target: Callable[[], Any], timeout: float) -> Callable[[], Any]:
 def in_thread() -> Callable[[Callable[[], Any], float], Callable[[], Any]]:
     """Start a callable in a daemon thread; the returned callable joins it with a watchdog."""
     return _in_thread
+
+
+CELERY_READY_TIMEOUT = 60.0
+
+
+@contextlib.contextmanager
+def celery_worker_process(
+    app: str, recipe_dir: Path, env: Mapping[str, str]
+) -> Iterator[psutil.Process]:
+    """A `celery -A <app> worker` (prefork, 2 processes) logging to recipe_dir/<app>.log.
+
+    ``env`` is added to this process's environment for the worker; it is stopped with
+    SIGTERM (SIGKILL if it lingers) when the block ends.
+    """
+    log = recipe_dir / f"{app}.log"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", app, "worker", "--pool", "prefork",
+         "--concurrency", "2", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "--hostname", f"{app}@%h", "--logfile", str(log)],
+        cwd=recipe_dir,
+        env={**os.environ, **env, "PYTHONPATH": str(recipe_dir)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + CELERY_READY_TIMEOUT
+        while "ready." not in (log.read_text() if log.exists() else ""):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the celery worker did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield psutil.Process(worker.pid)
+    finally:
+        stop_celery_worker(worker.pid)
+        worker.wait(timeout=10)  # reaped already; this records the exit status
+
+
+def stop_celery_worker(pid: int) -> None:
+    """SIGTERM the worker's process group (warm shutdown); SIGKILL it if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    try:
+        psutil.Process(pid).wait(timeout=20)
+    except psutil.TimeoutExpired:
+        os.killpg(pid, signal.SIGKILL)
+        psutil.Process(pid).wait(timeout=10)
+    except psutil.NoSuchProcess:
+        pass

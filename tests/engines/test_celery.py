@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +13,8 @@ import psutil
 import pytest
 
 from telcall.simulator import Faults
+
+from .conftest import celery_worker_process
 
 pytestmark = pytest.mark.slow
 
@@ -30,36 +29,16 @@ def celery_worker(recipe_dir: Path, redis_server: Any, api_key: str) -> Iterator
     The broker and result backend URLs and the API key reach the worker (and the recipe in
     this process) through the environment, as the recipe says; it is stopped after the module.
     """
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("CELERY_BROKER_URL", redis_server.url_for(0))
-        env.setenv("CELERY_RESULT_BACKEND", redis_server.url_for(1))
-        env.setenv("TELCALL_TEL4VN_API_KEY", api_key)
-        log = recipe_dir / "worker.log"
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "cdr_tasks", "worker", "--pool", "prefork",
-             "--concurrency", "2", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "--hostname", "engine-test@%h", "--logfile", str(log)],
-            cwd=recipe_dir,
-            env={**os.environ, "PYTHONPATH": str(recipe_dir)},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + READY_TIMEOUT
-            while "ready." not in (log.read_text() if log.exists() else ""):
-                if worker.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the celery worker did not start:\n{log.read_text()}")
-                time.sleep(0.1)
-            yield psutil.Process(worker.pid)
-        finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-                worker.wait(timeout=10)
+    env = {
+        "CELERY_BROKER_URL": redis_server.url_for(0),
+        "CELERY_RESULT_BACKEND": redis_server.url_for(1),
+        "TELCALL_TEL4VN_API_KEY": api_key,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with celery_worker_process("cdr_tasks", recipe_dir, env) as worker:
+            yield worker
 
 
 def test_recipe_exports_every_record_once(

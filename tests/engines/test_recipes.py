@@ -8,6 +8,7 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
+from celery.signals import worker_process_shutdown
 
 from telcall.export import WindowSpec, run_window
 
@@ -79,3 +80,17 @@ def test_postgresql_recipe_exports_every_cdr_once_into_the_table(
     got = asyncio.run(ids())
     assert total == len(got) == len(set(got))
     assert set(got) == set(sim.cdr_ids())
+
+
+def test_tenants_recipe_closes_clients_when_a_worker_process_stops(
+    recipe: Callable[[str], ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The many-tenants app keeps the redelivery settings and hooks worker_process_shutdown."""
+    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
+    module = recipe("tenants")
+    conf = module.app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.task_serializer == "json"
+    assert module.close_clients in [ref() for _, ref in worker_process_shutdown.receivers]
+    assert module.BUDGET.per_second is not None

@@ -27,6 +27,7 @@ connections = st.builds(
     tz=st.sampled_from(ZONES),
     options=st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3),
     scope=st.text(max_size=12),
+    tenant=st.sampled_from(("", "acme", "pbx-042", "Tenant_7.vn")),
 )
 
 
@@ -156,3 +157,92 @@ def test_from_json_refuses_what_is_not_a_spec(payload: str) -> None:
     """Bad input to from_json raises telcall's ValidationError."""
     with pytest.raises(ValidationError, match="not a WindowSpec"):
         WindowSpec.from_json(payload)
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        pytest.param("../etc", id="parent"),
+        pytest.param("a/b", id="separator"),
+        pytest.param(".hidden", id="dot-first"),
+        pytest.param("a=b", id="equals"),
+        pytest.param("a b", id="space"),
+        pytest.param("x" * 65, id="too-long"),
+        pytest.param("tên", id="non-ascii"),
+    ],
+)
+def test_connection_refuses_a_tenant_that_is_no_path_segment(label: str) -> None:
+    """A tenant label must be a safe directory name and key, from code or from JSON."""
+    with pytest.raises(ValidationError, match="not a label"):
+        Connection(provider="tel4vn", base_url="https://x", tz="UTC", tenant=label)
+    payload = (
+        '{"connection":{"provider":"tel4vn","base_url":"https://x","tz":"UTC","tenant":'
+        + msgspec.json.encode(label).decode()
+        + '},"out_dir":"/o","format":"ndjson","raw":false,"start":"2026-11-01T00:00:00Z",'
+        '"end":"2026-11-02T00:00:00Z","path":"p"}'
+    )
+    with pytest.raises(ValidationError, match="not a WindowSpec"):
+        WindowSpec.from_json(payload)
+
+
+def test_plan_files_a_tenant_under_its_own_directory_without_credentials(
+    tmp_path: Path,
+) -> None:
+    """plan() from a Connection with a tenant needs no secret; specs name the tenant."""
+    connection = Connection(
+        provider="tel4vn", base_url="https://pbx.example.vn", tz="Asia/Ho_Chi_Minh", tenant="acme"
+    )
+    specs = plan(connection, "2026-11-01", "2026-11-03", tmp_path)
+    assert [spec.tenant for spec in specs] == ["acme", "acme"]
+    assert {spec.out_dir for spec in specs} == {str((tmp_path / "tenant=acme").resolve())}
+    assert [spec.path for spec in specs] == [
+        "date=2026-11-01/part-20261101T000000-20261102T000000.ndjson",
+        "date=2026-11-02/part-20261102T000000-20261103T000000.ndjson",
+    ]
+    assert (tmp_path / "tenant=acme" / "_state.db").exists()
+    assert not (tmp_path / "_state.db").exists()
+    assert WindowSpec.from_json(specs[0].to_json()).tenant == "acme"
+
+
+async def test_plan_labels_a_client_job_and_refuses_two_labels(tmp_path: Path) -> None:
+    """tenant= labels a client's job; a Connection with another label is refused untouched."""
+    async with AsyncTel4vnClient(base_url="https://pbx.example.vn", api_key=SECRET) as client:
+        [spec] = plan(client, "2026-11-01", "2026-11-02", tmp_path, tenant="pbx-1")
+    assert spec.tenant == "pbx-1"
+    assert spec.out_dir.endswith("tenant=pbx-1")
+    other = tmp_path / "other"
+    connection = Connection(provider="tel4vn", base_url="https://x", tz="UTC", tenant="a")
+    with pytest.raises(ValidationError, match="contradicts"):
+        plan(connection, "2026-11-01", "2026-11-02", other, tenant="b")
+    with pytest.raises(ValidationError, match="not a label"):
+        plan(
+            msgspec.structs.replace(connection, tenant=""),
+            "2026-11-01",
+            "2026-11-02",
+            other,
+            tenant="../b",
+        )
+    assert not other.exists()
+
+
+def test_tenants_in_one_directory_keep_apart_and_the_plain_layout_is_unchanged(
+    tmp_path: Path,
+) -> None:
+    """Two tenants and a single-tenant job plan the same windows in one directory apart."""
+    base = {"provider": "tel4vn", "base_url": "https://x", "tz": "Asia/Ho_Chi_Minh"}
+    plain = plan(Connection(**base), "2026-11-01", "2026-11-02", tmp_path)
+    for label in ("a", "b"):
+        plan(Connection(**base, tenant=label), "2026-11-01", "2026-11-02", tmp_path)
+    for spec_dir in ("tenant=a", "tenant=b"):
+        stray = (
+            tmp_path / spec_dir / "date=2026-11-01" / "part-20261101T000000-20261102T000000.ndjson"
+        )
+        stray.parent.mkdir(parents=True, exist_ok=True)
+        stray.write_text("kept\n")
+    # Re-planning the single-tenant job tidies its own date= directories only.
+    assert plan(Connection(**base), "2026-11-01", "2026-11-02", tmp_path) == plain
+    assert plain[0].out_dir == str(tmp_path.resolve())
+    assert plain[0].path.startswith("date=2026-11-01/")
+    assert plain[0].tenant == ""
+    for spec_dir in ("tenant=a", "tenant=b"):
+        assert list((tmp_path / spec_dir).glob("date=*/part-*"))
