@@ -326,9 +326,22 @@ async def _write(
             run_id=run_id,
         )
     )
+    return _written(spec, counts, rejects, mark, size=size, sha256=digest)
+
+
+def _written(
+    spec: WindowSpec,
+    counts: _Counts,
+    rejects: RejectsFile,
+    mark: float | None,
+    *,
+    size: int,
+    sha256: str | None,
+) -> WindowResult:
+    """The result of a window written and committed (to a file or a table)."""
     return WindowResult(
-        start=start,
-        end=end,
+        start=spec.start,
+        end=spec.end,
         path=spec.path,
         skipped=False,
         records=counts.records,
@@ -336,8 +349,8 @@ async def _write(
         out_of_window=counts.out_of_window,
         rejected=dict(sorted(rejects.kinds.items())),
         bytes=size,
-        sha256=digest,
-        watermark=None if mark is None else datetime.fromtimestamp(mark, start.tzinfo),
+        sha256=sha256,
+        watermark=None if mark is None else datetime.fromtimestamp(mark, spec.start.tzinfo),
     )
 
 
@@ -371,25 +384,12 @@ async def _write_table(
             run_id=run_id,
         )
     )
-    return WindowResult(
-        start=start,
-        end=end,
-        path=spec.path,
-        skipped=False,
-        records=counts.records,
-        duplicates=counts.duplicates,
-        out_of_window=counts.out_of_window,
-        rejected=dict(sorted(rejects.kinds.items())),
-        bytes=0,
-        sha256=None,
-        watermark=None if mark is None else datetime.fromtimestamp(mark, start.tzinfo),
-    )
+    return _written(spec, counts, rejects, mark, size=0, sha256=None)
 
 
 def tenant_of(spec: WindowSpec) -> str:
     """The tenant label of the spec's rows in a database (``''`` for a single-tenant job)."""
-    tenant = getattr(spec.connection, "tenant", None)
-    return tenant if isinstance(tenant, str) else ""
+    return spec.connection.tenant
 
 
 def _add_up(counts: Iterable[dict[str, int]]) -> dict[str, int]:
