@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
+import socket
 import time
 
 import aiohttp
@@ -47,6 +49,19 @@ async def test_stalled_request_does_not_hold_up_close():
         assert time.monotonic() - started < 5
         with pytest.raises(aiohttp.ClientError):
             await request
+
+
+async def test_close_with_connections_still_being_accepted_leaks_no_socket():
+    """aclose() right after a burst of connects closes every accepted socket."""
+    sim = Tel4vnSimulator(cdrs=1)
+    await sim.start()
+    clients = [socket.create_connection(("127.0.0.1", sim.port)) for _ in range(100)]
+    try:
+        await sim.aclose()
+    finally:
+        for client in clients:
+            client.close()
+    gc.collect()
 
 
 async def test_stall_rate_is_drawn_apart_from_the_older_options(tel4vn_simulator_factory):

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import importlib.util
 import sys
-import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
 from telcall._sync import Tel4vnClient
 from telcall.simulator import Tel4vnSimulator
+from telcall.simulator._thread import serve_in_thread
 
 T = TypeVar("T")
 
@@ -23,47 +22,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
 
-class ThreadedSimulator:
-    """A TEL4VN simulator served by its own event loop on a helper thread."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        """Start the loop thread and the server."""
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="simulator", daemon=True)
-        self.thread.start()
-        self.sim = Tel4vnSimulator(**kwargs)
-        self.run(self.sim.start())
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the simulator's loop and wait for it."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
-
-    def close(self) -> None:
-        """Stop the server and the loop, cutting short handlers still in a scripted delay."""
-
-        async def stop() -> None:
-            for task in asyncio.all_tasks() - {asyncio.current_task()}:
-                task.cancel()
-            await self.sim.aclose()
-
-        self.run(stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
-
-
 @pytest.fixture
-def threaded_sim() -> Iterator[ThreadedSimulator]:
-    """A running simulator (1,000 CDRs, seed 1) on its own loop thread."""
-    server = ThreadedSimulator(cdrs=1000, seed=1)
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def sim(threaded_sim: ThreadedSimulator) -> Tel4vnSimulator:
-    """The simulator of ``threaded_sim``."""
-    return threaded_sim.sim
+def sim() -> Iterator[Tel4vnSimulator]:
+    """A running simulator (1,000 CDRs, seed 1) served from its own loop thread."""
+    with serve_in_thread(Tel4vnSimulator(cdrs=1000, seed=1)) as server:
+        yield server
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 from telcall._sync import Tel4vnClient
 from telcall.errors import ClientClosedError
 from telcall.simulator import Stall, Tel4vnSimulator
+from telcall.simulator._thread import serve_in_thread
 
 #: Seconds a watched call may take before the test calls it a hang.
 WATCHDOG = 10.0
@@ -64,3 +67,20 @@ def test_calls_in_flight_end_in_client_closed_error(sim: Tel4vnSimulator, how: s
     finally:
         closer.join(5)
     assert started.is_set()
+
+
+def test_threaded_simulator_closed_mid_accept_leaks_no_socket() -> None:
+    """Stopping a simulator served from a thread while connections are still being accepted
+    closes every accepted socket.
+
+    Cancelling every task on the loop (as this suite's fixture once did) also cancelled
+    asyncio's own accept tasks, leaking sockets into a later test's ResourceWarning.
+    """
+    clients: list[socket.socket] = []
+    try:
+        with serve_in_thread(Tel4vnSimulator(cdrs=10, seed=1)) as server:
+            clients += [socket.create_connection(("127.0.0.1", server.port)) for _ in range(100)]
+    finally:
+        for client in clients:
+            client.close()
+    gc.collect()
