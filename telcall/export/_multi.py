@@ -19,6 +19,7 @@ import anyio
 from .._core.errors import TelcallError, ValidationError
 from ._budget import RequestBudget
 from ._job import ExportError, ExportProgress, ExportSummary, WindowResult, export_cdrs
+from ._pgstate import check_destination, reach_database
 from ._plan import DEFAULT_PAGE_SIZE
 from ._sinks import Format, check_format
 from ._source import ExportClient
@@ -83,9 +84,12 @@ async def export_tenants(
     ``state="postgresql://..."`` and ``format="postgresql"`` every tenant's
     rows go into the one ``table``, keyed by tenant).
 
-    Returns each tenant's summary. Raises :class:`TenantsExportError` when
-    tenants failed, after the others finished; any other exception (one
-    raised by ``progress``) stops every tenant and is raised as is.
+    Returns each tenant's summary. What would fail every tenant alike is raised
+    as is before any tenant starts: bad arguments (:class:`ValidationError`),
+    an unreachable ``state`` database (:class:`CheckpointError`), a ``table``
+    of another schema. Raises :class:`TenantsExportError` when tenants failed,
+    after the others finished; any other exception (one raised by
+    ``progress``) stops every tenant and is raised as is.
     """
     if not clients:
         raise ValidationError("no tenants to export")
@@ -102,6 +106,11 @@ async def export_tenants(
         raise ValidationError(f"page_size must be >= 1, got {page_size}")
     if lookback < timedelta(0):
         raise ValidationError(f"lookback must be >= 0, got {lookback}")
+    target = check_destination(format, state, table)
+    if state is not None:
+        # An unreachable database or a table of another schema would fail every tenant
+        # alike: one clear error, before any tenant sends a request.
+        await anyio.to_thread.run_sync(reach_database, state, target)
     summaries: dict[str, ExportSummary] = {}
     failures: dict[str, TelcallError] = {}
 

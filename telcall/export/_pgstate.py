@@ -69,8 +69,10 @@ __all__ = (
     "PostgresStore",
     "RowBuffer",
     "Table",
+    "check_destination",
     "check_state_url",
     "check_table",
+    "reach_database",
     "spec_state_url",
 )
 
@@ -192,6 +194,35 @@ def check_table(table: str | None) -> Table:
     return Table(parts[0], parts[1]) if len(parts) == 2 else Table(None, parts[0])
 
 
+def check_destination(format: str, state: str | None, table: str | None) -> Table | None:
+    """The target table of ``format="postgresql"`` (``None`` for files), checked before any I/O."""
+    if state is not None:
+        check_state_url(state)
+    if format == "postgresql":
+        if state is None:
+            raise ValidationError(
+                "format='postgresql' writes into the checkpoint database: give "
+                "state='postgresql://user@host/database'"
+            )
+        return check_table(table)
+    if table is not None:
+        raise ValidationError("table= names the target of format='postgresql' only")
+    return None
+
+
+def reach_database(state: str, table: Table | None) -> None:
+    """Reach the checkpoint database and create or check ``table``, for no job in particular.
+
+    What every job's :func:`~telcall.export.plan` against ``state`` would fail
+    alike (an unreachable server, a refused login, a table of another schema):
+    a many-tenant job does it once, before any tenant sends a request.
+    """
+    store = PostgresStore(state)
+    store.connect()
+    if table is not None:
+        store.prepare_table(table)
+
+
 # The target table: the CallRecord fields after the tenant, in order, with their SQL types.
 _CLOSED = {"direction": Direction, "status": CallStatus}
 _TYPES = {"started_at": "timestamptz", "answered_at": "timestamptz", "ended_at": "timestamptz"}
@@ -293,11 +324,11 @@ def _job_key(job: str) -> int:
 class PostgresStore:
     """The checkpoints of one job (``job``: its directory) in a PostgreSQL database."""
 
-    def __init__(self, url: str, *, job: str) -> None:
+    def __init__(self, url: str, *, job: str = "") -> None:
         self._url = check_state_url(url)
         self._redactor = Redactor(_password(url))
         self.job_name = job
-        self.where = f"{redact_url(url, self._redactor)} (job {job})"
+        self.where = redact_url(url, self._redactor) + (f" (job {job})" if job else "")
         self._key = _job_key(job)
 
     def __repr__(self) -> str:
@@ -378,6 +409,14 @@ class PostgresStore:
                 return await work(db)
 
         return self._run(run)
+
+    def connect(self) -> None:
+        """Reach the database and create the checkpoint tables; :class:`CheckpointError` if not."""
+
+        async def nothing(pool: asyncpg.Pool) -> None:
+            return None
+
+        self._run(nothing)
 
     # -- the CheckpointStore protocol ------------------------------------------
 

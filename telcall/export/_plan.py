@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from .._core.errors import ValidationError
-from ._pgstate import PostgresStore, check_state_url, check_table, spec_state_url
+from ._pgstate import PostgresStore, check_destination, spec_state_url
 from ._sinks import EXTENSIONS, Format, check_format
 from ._source import Connection, ExportClient, job_name, source_for, zone_name
 from ._state import PlanChanged, WindowRow, open_store
@@ -224,17 +224,7 @@ def plan(
         raise ValidationError(f"lookback must be >= 0, got {lookback}")
     if since not in (None, "last"):
         raise ValidationError(f"since must be None or 'last'; got {since!r}")
-    if state is not None:
-        check_state_url(state)
-    if format == "postgresql":
-        if state is None:
-            raise ValidationError(
-                "format='postgresql' writes into the checkpoint database: give "
-                "state='postgresql://user@host/database'"
-            )
-        target = check_table(table)
-    elif table is not None:
-        raise ValidationError("table= names the target of format='postgresql' only")
+    target = check_destination(format, state, table)
     out = job_dir(out_dir, connection.tenant)
     # The job's name in a database store: the directory, as every spec holds it.
     store = open_store(state, out.resolve())
@@ -267,7 +257,7 @@ def plan(
             return []
         raise ValidationError(f"start ({lo.isoformat()}) must be before end ({hi.isoformat()})")
 
-    if format == "postgresql" and state is not None:
+    if target is not None and state is not None:
         # Created, or refused if its schema differs, before anything is claimed.
         PostgresStore(state, job=str(out.resolve())).prepare_table(target)
     out.mkdir(parents=True, exist_ok=True)
