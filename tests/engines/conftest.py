@@ -25,24 +25,28 @@ import pytest
 from telcall.simulator import Tel4vnSimulator, serve_in_thread
 
 README = Path(__file__).parents[2] / "README.md"
+SCALING = README.parent / "docs" / "scaling.md"
 API_KEY = "engine-test-api-key"
 
 
-def readme_recipe(name: str) -> str:
-    """The code block the README marks ``<!-- recipe: name -->``, exactly as users read it."""
+def readme_recipe(name: str, where: Path = README) -> str:
+    """The code block ``where`` marks ``<!-- recipe: name -->``, exactly as users read it."""
     match = re.search(
-        rf"<!-- recipe: {name} -->\n```python\n(.*?)\n```", README.read_text(encoding="utf-8"), re.S
+        rf"<!-- recipe: {name} -->\n```python\n(.*?)\n```", where.read_text(encoding="utf-8"), re.S
     )
-    assert match is not None, f"README.md has no recipe {name!r}"
+    assert match is not None, f"{where.name} has no recipe {name!r}"
     return textwrap.dedent(match.group(1)) + "\n"
 
 
 RECIPE_MODULES = {
     "celery": "cdr_tasks",
     "dask": "dask_export",
+    "dask-tenants": "dask_tenants",
     "postgresql": "pg_export",
     "tenants": "tenant_tasks",
 }
+# Recipes that live in docs/scaling.md rather than the README.
+RECIPE_DOCS = {"dask-tenants": SCALING}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,8 @@ def recipe_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A directory on sys.path holding the README's recipes (cdr_tasks.py, dask_export.py, ...)."""
     where = tmp_path_factory.mktemp("recipes")
     for recipe, module in RECIPE_MODULES.items():
-        (where / f"{module}.py").write_text(readme_recipe(recipe), encoding="utf-8")
+        text = readme_recipe(recipe, RECIPE_DOCS.get(recipe, README))
+        (where / f"{module}.py").write_text(text, encoding="utf-8")
     sys.path.insert(0, str(where))
     try:
         yield where
