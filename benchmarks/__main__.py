@@ -26,7 +26,7 @@ END = "<!-- results:end -->"
 README = ROOT / "benchmarks" / "README.md"
 RESULTS = ROOT / "benchmarks" / ".results"
 
-SECTIONS = ("decode", "scroll", "memory", "sync", "small", "export")
+SECTIONS = ("decode", "scroll", "memory", "sync", "small", "export", "postgresql")
 TITLES = {
     "decode": (1, "Decode a CDR page"),
     "scroll": (2, "Scroll CDRs from the simulator"),
@@ -34,6 +34,7 @@ TITLES = {
     "sync": (4, "Sync facade"),
     "small": (5, "Small requests"),
     "export": (6, "Export"),
+    "postgresql": (7, "Export into PostgreSQL"),
 }
 
 
@@ -127,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                     sections.append(_run(name, lambda run=run: run(cfg, _progress, server)))
         if "export" in only:
             sections.append(_run("export", lambda: _sections.export(cfg, _progress)))
+        if "postgresql" in only:
+            sections.append(_run("postgresql", lambda: _sections.postgresql(cfg, _progress)))
     took = time.perf_counter() - started
     load_after = load()
     machine = _machine_block(info, load_before, load_after, took)

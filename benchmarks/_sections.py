@@ -24,7 +24,7 @@ from ._runner import (
 from ._server import Server
 from ._sync_client import Tel4vnClient
 
-__all__ = ("Config", "decode", "export", "memory", "scroll", "small", "sync")
+__all__ = ("Config", "decode", "export", "memory", "postgresql", "scroll", "small", "sync")
 
 MiB = 2**20
 Progress = Callable[[str], None]
@@ -603,6 +603,22 @@ def export(cfg: Config, progress: Progress) -> Section:
     progress("export: running benchmarks.bench_export.main()")
     module = importlib.import_module("benchmarks.bench_export")
     result = module.main(quick=cfg.quick)
+    section.data["result"] = result
+    section.blocks.append(table(["Measure", "Value"], _flatten(result)))
+    return section
+
+
+def postgresql(cfg: Config, progress: Progress) -> Section:
+    """``benchmarks/bench_export_postgres.py``'s ``main(quick)``, where PostgreSQL is installed."""
+    section = Section(7, "Export into PostgreSQL")
+    module = importlib.import_module("benchmarks.bench_export_postgres")
+    missing = module.missing()
+    if missing:
+        section.skipped = f"{missing}; `.ci/run` installs it."
+        return section
+    progress("postgresql: running benchmarks.bench_export_postgres.main()")
+    # The smoke run proves the path on fewer records: it shares the quick run's minute.
+    result = module.main(quick=cfg.quick, records=20_000 if cfg.quick else None)
     section.data["result"] = result
     section.blocks.append(table(["Measure", "Value"], _flatten(result)))
     return section

@@ -42,20 +42,37 @@ from benchmarks.bench_export import END, START, Measure, simulator  # noqa: E402
 WHO = ("ndjson", "postgresql")
 
 
+def _servers() -> Any:
+    """``tests/servers.py``, which knows how to start a throwaway server."""
+    spec = importlib.util.spec_from_file_location(
+        "telcall_bench_servers", ROOT / "tests/servers.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    servers = sys.modules.get(spec.name)
+    if servers is None:
+        servers = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = servers  # dataclasses look their module up there
+        spec.loader.exec_module(servers)
+    return servers
+
+
+def missing() -> str:
+    """What this benchmark lacks to run without ``--dsn`` ("" when nothing is missing)."""
+    if importlib.util.find_spec("asyncpg") is None:
+        return "asyncpg is not installed (pip install -e '.[postgresql]')"
+    if _servers()._postgres_bindir() is None:
+        return "PostgreSQL's server binaries (initdb, pg_ctl) are not installed"
+    return ""
+
+
 @contextlib.contextmanager
 def postgres(dsn: str | None) -> Iterator[str]:
     """``dsn``, or a throwaway server started as the test suite starts one."""
     if dsn is not None:
         yield dsn
         return
-    spec = importlib.util.spec_from_file_location(
-        "telcall_bench_servers", ROOT / "tests/servers.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    servers = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = servers  # dataclasses look their module up there
-    spec.loader.exec_module(servers)
+    servers = _servers()
     bindir = servers._postgres_bindir()
     if bindir is None:
         raise SystemExit("PostgreSQL's server binaries are not installed; pass --dsn")

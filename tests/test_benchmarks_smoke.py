@@ -23,6 +23,7 @@ SECTIONS = (
     "### 4. Sync facade",
     "### 5. Small requests",
     "### 6. Export",
+    "### 7. Export into PostgreSQL",
 )
 
 
