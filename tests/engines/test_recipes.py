@@ -94,3 +94,36 @@ def test_tenants_recipe_closes_clients_when_a_worker_process_stops(
     assert conf.task_serializer == "json"
     assert module.close_clients in [ref() for _, ref in worker_process_shutdown.receivers]
     assert module.BUDGET.per_second is not None
+
+
+@pytest.mark.parametrize(
+    "module", [pytest.param("celery", id="celery"), pytest.param("tenants", id="tenants")]
+)
+def test_celery_recipes_with_an_unreachable_broker_fail_before_any_request(
+    recipe: Callable[[str], ModuleType],
+    simulators: Callable[..., Any],
+    redis_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    module: str,
+) -> None:
+    """Nothing listens at the broker: kombu's OperationalError, and no request to the provider."""
+    import sys
+
+    from kombu.exceptions import OperationalError
+
+    from .conftest import RECIPE_MODULES
+
+    sim = simulators(cdrs=50, seed=3)
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", redis_server.url_for(4))
+    monkeypatch.setenv("TELCALL_TEL4VN_BASE_URL", sim.base_url)
+    monkeypatch.setenv("TELCALL_TEL4VN_API_KEY", sim.api_key)
+    # A fresh import: the app reads its broker URL from the environment once.
+    monkeypatch.delitem(sys.modules, RECIPE_MODULES[module], raising=False)
+    tasks = recipe(module)
+    # The tenants recipe takes its tenants first; otherwise both take (start, end, out_dir).
+    tenants = () if module == "celery" else ({"acme": sim.base_url},)
+    with pytest.raises(OperationalError, match=r"127\.0\.0\.1:1\b"):
+        tasks.export(*tenants, "2026-11-01", "2026-11-03", str(tmp_path / "out"))
+    assert sim.count() == 0
