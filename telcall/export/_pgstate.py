@@ -45,13 +45,16 @@ from .._core.redaction import Redactor, is_secret_key, redact_url
 from ._state import (
     DEFAULT_LEASE,
     Claim,
-    ClaimLost,
     ClaimRow,
     FailureRow,
     JobRow,
-    PlanChanged,
     WindowRow,
     advance_watermark,
+    check_drop,
+    check_planned,
+    claim_expired,
+    claim_lost,
+    claim_refusal,
     job_mismatch,
     live_claims,
 )
@@ -546,14 +549,7 @@ class PostgresStore:
                 job,
                 starts,
             )
-            for claim in await self._live(db):
-                for row in rows:
-                    if claim.run_id != run_id and row[0] < claim.end and claim.start < row[1]:
-                        raise CheckpointError(
-                            f"run {claim.run_id} is exporting {row[2]} in {self.where} "
-                            "with another window size; wait for it to finish, or use its "
-                            "window size"
-                        )
+            check_drop(await self._live(db), rows, run_id=run_id, where=self.where)
             await db.execute(
                 "DELETE FROM telcall_export_windows WHERE job = $1 AND start = ANY($2::bigint[])",
                 job,
@@ -567,8 +563,7 @@ class PostgresStore:
                     end,
                     start,
                 )
-                if overlapping and [tuple(r) for r in overlapping] != [(start, end)]:
-                    raise PlanChanged(f"{path} overlaps windows another plan added meanwhile")
+                check_planned(overlapping, start=start, end=end, path=path)
                 await db.execute(
                     'INSERT INTO telcall_export_windows (job, start, "end", path, status) '
                     "VALUES ($1, $2, $3, $4, 'pending') ON CONFLICT DO NOTHING",
@@ -593,18 +588,16 @@ class PostgresStore:
 
         async def write(db: _Db) -> Claim:
             now = time.time()
-            for claim in await self._live(db):
-                if claim.run_id != run_id and claim.start < end and start < claim.end:
-                    return Claim("busy", claim.run_id, claim.expires)
             rows = await db.fetch(
                 'SELECT start, "end" FROM telcall_export_windows '
-                'WHERE job = $1 AND start < $2 AND "end" > $3',
+                'WHERE job = $1 AND start < $2 AND "end" > $3 ORDER BY start',
                 self.job_name,
                 end,
                 start,
             )
-            if [tuple(r) for r in rows] != [(start, end)]:
-                return Claim("stale")
+            refused = claim_refusal(await self._live(db), rows, start=start, end=end, run_id=run_id)
+            if refused is not None:
+                return refused
             # What overlaps now is dead, or this run's own earlier claim.
             await db.execute(
                 'DELETE FROM telcall_export_claims WHERE job = $1 AND start < $2 AND "end" > $3',
@@ -640,10 +633,7 @@ class PostgresStore:
             return status
 
         if self._write(write) == "UPDATE 0":
-            raise ClaimLost(
-                f"the claim of run {run_id} on the window starting at {start} in "
-                f"{self.where} expired and another run took it over"
-            )
+            raise claim_expired(run_id, start, self.where)
 
     def release(self, *, start: int, run_id: str) -> None:
         """Drop this run's claim (the window failed or was cancelled)."""
@@ -716,10 +706,7 @@ class PostgresStore:
         """The commit, inside the caller's transaction (which holds the job's lock)."""
         job = self.job_name
         if run_id is not None and not await self._release(db, start, run_id):
-            raise ClaimLost(
-                f"run {run_id} lost its claim on {path} in {self.where} before "
-                "committing it; the run that took it over commits it"
-            )
+            raise claim_lost(run_id, path, self.where)
         await db.execute(
             'INSERT INTO telcall_export_windows (job, start, "end", path, status, records, '
             "rejected, sha256, bytes, finished_at) VALUES ($1, $2, $3, $4, 'done', $5, $6, $7, "

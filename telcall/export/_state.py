@@ -44,11 +44,11 @@ import secrets
 import socket
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import msgspec
 
@@ -67,6 +67,11 @@ __all__ = (
     "SqliteStore",
     "WindowRow",
     "advance_watermark",
+    "check_drop",
+    "check_planned",
+    "claim_expired",
+    "claim_lost",
+    "claim_refusal",
     "job_mismatch",
     "live_claims",
     "new_run_id",
@@ -159,6 +164,62 @@ def advance_watermark(old: int, rows: Iterable[tuple[int, int, str]]) -> int:
             break
         mark = w_end
     return mark
+
+
+# The claim protocol's rules, for every store: each store reads the rows, these decide.
+
+
+def claim_refusal(
+    live: Iterable[ClaimRow], windows: Iterable[Sequence[int]], *, start: int, end: int, run_id: str
+) -> Claim | None:
+    """Why ``run_id`` may not claim ``[start, end)`` now; ``None``: it may.
+
+    ``busy``: another run's live claim overlaps it. ``stale``: the window rows
+    overlapping it (``windows``, ``(start, end)`` by start) are not this one
+    window any more (a plan re-cut the range since).
+    """
+    for claim in live:
+        if claim.run_id != run_id and claim.start < end and start < claim.end:
+            return Claim("busy", claim.run_id, claim.expires)
+    if [tuple(w) for w in windows] != [(start, end)]:
+        return Claim("stale")
+    return None
+
+
+def check_drop(
+    live: Iterable[ClaimRow], rows: Sequence[Sequence[Any]], *, run_id: str | None, where: str
+) -> None:
+    """Refuse to drop window rows ``(start, end, path)`` a live claim of another run overlaps."""
+    for claim in live:
+        for row in rows:
+            if claim.run_id != run_id and row[0] < claim.end and claim.start < row[1]:
+                raise CheckpointError(
+                    f"run {claim.run_id} is exporting {row[2]} in {where} with another window "
+                    "size; wait for it to finish, or use its window size"
+                )
+
+
+def check_planned(overlapping: Iterable[Sequence[int]], *, start: int, end: int, path: str) -> None:
+    """Refuse a planned window that overlaps rows other than itself (another plan got in)."""
+    rows = [tuple(r) for r in overlapping]
+    if rows and rows != [(start, end)]:
+        raise PlanChanged(f"{path} overlaps windows another plan added meanwhile")
+
+
+def claim_expired(run_id: str, start: int, where: str) -> ClaimLost:
+    """The error of a renewal that found its claim taken over."""
+    return ClaimLost(
+        f"the claim of run {run_id} on the window starting at {start} in "
+        f"{where} expired and another run took it over"
+    )
+
+
+def claim_lost(run_id: str, path: str, where: str) -> ClaimLost:
+    """The error of a commit whose run no longer holds the window's claim."""
+    return ClaimLost(
+        f"run {run_id} lost its claim on {path} in {where} before "
+        "committing it; the run that took it over commits it"
+    )
 
 
 def job_mismatch(where: str, job: JobRow, asked: JobRow) -> ValidationError | None:
@@ -525,26 +586,14 @@ class SqliteStore:
                 db.execute("SELECT start, end, path FROM windows WHERE start = ?", (s,)).fetchone()
                 for s in starts
             ]
-            for claim in self._live(db, time.time()):
-                for row in rows:
-                    if (
-                        row
-                        and claim.run_id != run_id
-                        and row[0] < claim.end
-                        and claim.start < row[1]
-                    ):
-                        raise CheckpointError(
-                            f"run {claim.run_id} is exporting {row[2]} in {self.where} "
-                            "with another window size; wait for it to finish, or use its "
-                            "window size"
-                        )
+            live = self._live(db, time.time())
+            check_drop(live, [r for r in rows if r], run_id=run_id, where=self.where)
             db.executemany("DELETE FROM windows WHERE start = ?", ((s,) for s in starts))
             for start, end, path in planned:
                 overlapping = db.execute(
                     "SELECT start, end FROM windows WHERE start < ? AND end > ?", (end, start)
                 ).fetchall()
-                if overlapping and overlapping != [(start, end)]:
-                    raise PlanChanged(f"{path} overlaps windows another plan added meanwhile")
+                check_planned(overlapping, start=start, end=end, path=path)
                 db.execute(
                     "INSERT OR IGNORE INTO windows (start, end, path, status) "
                     "VALUES (?, ?, ?, 'pending')",
@@ -560,14 +609,12 @@ class SqliteStore:
         """Claim ``[start, end)`` for ``run_id`` before reading it (see the module docstring)."""
         now = time.time()
         with self._write() as db:
-            for claim in self._live(db, now):
-                if claim.run_id != run_id and claim.start < end and start < claim.end:
-                    return Claim("busy", claim.run_id, claim.expires)
             rows = db.execute(
                 "SELECT start, end FROM windows WHERE start < ? AND end > ?", (end, start)
             ).fetchall()
-            if rows != [(start, end)]:
-                return Claim("stale")
+            refused = claim_refusal(self._live(db, now), rows, start=start, end=end, run_id=run_id)
+            if refused is not None:
+                return refused
             # What overlaps now is dead, or this run's own earlier claim.
             db.execute("DELETE FROM claims WHERE start < ? AND end > ?", (end, start))
             db.execute(
@@ -584,10 +631,7 @@ class SqliteStore:
                 (time.time() + lease, start, run_id),
             ).rowcount
         if not updated:
-            raise ClaimLost(
-                f"the claim of run {run_id} on the window starting at {start} in "
-                f"{self.where} expired and another run took it over"
-            )
+            raise claim_expired(run_id, start, self.where)
 
     def release(self, *, start: int, run_id: str) -> None:
         """Drop this run's claim (the window failed or was cancelled)."""
@@ -632,10 +676,7 @@ class SqliteStore:
                     "DELETE FROM claims WHERE start = ? AND run_id = ?", (start, run_id)
                 ).rowcount
                 if not held:
-                    raise ClaimLost(
-                        f"run {run_id} lost its claim on {path} in {self.where} before "
-                        "committing it; the run that took it over commits it"
-                    )
+                    raise claim_lost(run_id, path, self.where)
             db.execute(
                 "INSERT INTO windows (start, end, path, status, records, rejected, sha256, "
                 "bytes, finished_at) VALUES (?, ?, ?, 'done', ?, ?, ?, ?, ?) "
