@@ -39,9 +39,11 @@ import argparse
 import ast
 import builtins
 import copy
+import functools
 import importlib
 import importlib.util
 import inspect
+import io
 import subprocess
 import sys
 import textwrap
@@ -159,6 +161,9 @@ class SourceModule:
             raise GenerationError(f"no source for {name}")
         self.text = Path(path).read_text(encoding="utf-8")
         self.tree = ast.parse(self.text)
+        # Split once: ast.get_source_segment splits the whole text on every call, which made
+        # generation quadratic in a module's length. Columns are UTF-8 byte offsets.
+        self.lines = [line.encode() for line in io.StringIO(self.text, newline="").readlines()]
         package = module.__package__ or ""
         self.bindings: dict[str, Binding] = {}
         for node, type_checking in _top_level(self.tree):
@@ -185,12 +190,16 @@ class SourceModule:
                     if isinstance(target, ast.Name):
                         self.bindings[target.id] = Binding(name, target.id, False)
 
-    def segment(self, node: ast.AST) -> str:
+    def segment(self, node: ast.expr | ast.stmt) -> str:
         """The exact source text of ``node``."""
-        text = ast.get_source_segment(self.text, node)
-        if text is None:
+        last, end = node.end_lineno, node.end_col_offset
+        if last is None or end is None:
             raise GenerationError(f"no source text for {ast.dump(node)} in {self.name}")
-        return text
+        first, start, last = node.lineno - 1, node.col_offset, last - 1
+        if first == last:
+            return self.lines[first][start:end].decode()
+        middle = b"".join(self.lines[first + 1 : last])
+        return (self.lines[first][start:] + middle + self.lines[last][:end]).decode()
 
     def classdef(self, name: str) -> ast.ClassDef:
         """The top-level class ``name``."""
@@ -834,6 +843,9 @@ def generate_init(providers: Sequence[Provider]) -> str:
     return format_source("\n".join(lines) + "\n", "__init__.py")
 
 
+# Memoised: ruff runs in a subprocess, twice a file, and --check and a rewrite in one process
+# (the tests call main() repeatedly) format the same text again.
+@functools.lru_cache(maxsize=256)
 def format_source(text: str, name: str, directory: Path = SYNC_DIR) -> str:
     """Sort imports and format with the project's ruff settings, as ``<directory>/<name>``."""
     path = directory / name
