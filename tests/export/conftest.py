@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 import msgspec
 import pytest
 
@@ -149,3 +150,14 @@ def read_back() -> Callable[[Path], list[CallRecord]]:
 def ids_in() -> Callable[[Path], list[str]]:
     """``ids_in(out_dir)``: every exported id, duplicates included."""
     return exported_ids
+
+
+@pytest.fixture
+async def db(postgres_server: Any) -> AsyncIterator[tuple[str, asyncpg.Connection]]:
+    """A fresh database: its URL (with the password) and a connection to query it."""
+    url: str = postgres_server.create_database()
+    connection = await asyncpg.connect(url)
+    try:
+        yield url, connection
+    finally:
+        await connection.close()

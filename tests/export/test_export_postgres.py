@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,17 +30,6 @@ from telcall.simulator import Tel4vnSimulator
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START, END = "2026-11-01", "2026-11-08"
 RUNNER = Path(__file__).with_name("export_runner.py")
-
-
-@pytest.fixture
-async def db(postgres_server: Any) -> AsyncIterator[tuple[str, asyncpg.Connection]]:
-    """A fresh database: its URL (with the password) and a connection to query it."""
-    url: str = postgres_server.create_database()
-    connection = await asyncpg.connect(url)
-    try:
-        yield url, connection
-    finally:
-        await connection.close()
 
 
 def chain_text(exc: BaseException) -> str:

@@ -30,17 +30,6 @@ SEEDS = {"acme": (400, 7), "globex": (300, 7), "initech": (250, 9)}
 
 
 @pytest.fixture
-async def db(postgres_server: Any) -> AsyncIterator[tuple[str, asyncpg.Connection]]:
-    """A fresh database: its URL (with the password) and a connection to query it."""
-    url: str = postgres_server.create_database()
-    connection = await asyncpg.connect(url)
-    try:
-        yield url, connection
-    finally:
-        await connection.close()
-
-
-@pytest.fixture
 async def sims() -> AsyncIterator[dict[str, Tel4vnSimulator]]:
     """One simulator per tenant; acme's and globex's CDR ids overlap."""
     async with AsyncExitStack() as stack:
@@ -50,6 +39,18 @@ async def sims() -> AsyncIterator[dict[str, Tel4vnSimulator]]:
         }
         assert set(servers["acme"].cdr_ids()) & set(servers["globex"].cdr_ids())
         yield servers
+
+
+@pytest.fixture
+async def clients(sims: dict[str, Tel4vnSimulator]) -> AsyncIterator[dict[str, AsyncTel4vnClient]]:
+    """A client per tenant, for its own simulator."""
+    async with AsyncExitStack() as stack:
+        yield {
+            label: await stack.enter_async_context(
+                AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key, tz=str(VN))
+            )
+            for label, sim in sims.items()
+        }
 
 
 def files(where: Path, pattern: str = "*") -> list[Path]:
@@ -79,56 +80,49 @@ def expected(sims: dict[str, Tel4vnSimulator]) -> dict[str, list[str]]:
 
 
 async def test_tenants_share_one_table_keyed_by_tenant(
-    sims: dict[str, Tel4vnSimulator], db: Any, tmp_path: Path
+    sims: dict[str, Tel4vnSimulator], clients: dict[str, Any], db: Any, tmp_path: Path
 ) -> None:
     """Three tenants, overlapping ids: each tenant's rows exactly; reruns and lookback add none."""
     url, connection = db
-    async with AsyncExitStack() as stack:
-        clients = {
-            label: await stack.enter_async_context(
-                AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key, tz=str(VN))
-            )
-            for label, sim in sims.items()
-        }
-        heard: list[tuple[str, int]] = []
-        options: dict[str, Any] = {"format": "postgresql", "state": url, "window": WINDOW}
-        summaries = await export_tenants(
-            clients,
-            START,
-            END,
-            tmp_path,
-            table="crm.calls",
-            on_window=lambda tenant, result: heard.append((tenant, result.records)),
-            **options,
-        )
-        want = expected(sims)
-        assert await tenant_ids(connection, "crm.calls") == want
-        for label in sims:
-            assert summaries[label].records == len(want[label])
-            assert sum(n for t, n in heard if t == label) == len(want[label])
-        jobs = await connection.fetch("SELECT job FROM telcall_export_jobs ORDER BY job")
-        assert [r[0] for r in jobs] == [str(tmp_path / f"tenant={t}") for t in sorted(sims)]
-        assert not files(tmp_path, "_state.db")
+    heard: list[tuple[str, int]] = []
+    options: dict[str, Any] = {"format": "postgresql", "state": url, "window": WINDOW}
+    summaries = await export_tenants(
+        clients,
+        START,
+        END,
+        tmp_path,
+        table="crm.calls",
+        on_window=lambda tenant, result: heard.append((tenant, result.records)),
+        **options,
+    )
+    want = expected(sims)
+    assert await tenant_ids(connection, "crm.calls") == want
+    for label in sims:
+        assert summaries[label].records == len(want[label])
+        assert sum(n for t, n in heard if t == label) == len(want[label])
+    jobs = await connection.fetch("SELECT job FROM telcall_export_jobs ORDER BY job")
+    assert [r[0] for r in jobs] == [str(tmp_path / f"tenant={t}") for t in sorted(sims)]
+    assert not files(tmp_path, "_state.db")
 
-        # The same job again: every window skipped, the table unchanged.
-        again = await export_tenants(clients, START, END, tmp_path, table="crm.calls", **options)
-        assert {t: (s.windows_done, s.windows_skipped) for t, s in again.items()} == dict.fromkeys(
-            sims, (0, 6)
-        )
-        # Late CDRs for one tenant, and a lookback rerun of every tenant: updated, not added.
-        late = [datetime(2026, 11, 3, 23, 0, s, tzinfo=VN) for s in range(5)]
-        sims["acme"].insert_cdrs(len(late), at=late)
-        await connection.execute("UPDATE crm.calls SET duration = 999999 WHERE tenant = 'globex'")
-        lookback = await export_tenants(
-            clients,
-            None,
-            END,
-            tmp_path,
-            table="crm.calls",
-            since="last",
-            lookback=timedelta(hours=2),
-            **options,
-        )
+    # The same job again: every window skipped, the table unchanged.
+    again = await export_tenants(clients, START, END, tmp_path, table="crm.calls", **options)
+    assert {t: (s.windows_done, s.windows_skipped) for t, s in again.items()} == dict.fromkeys(
+        sims, (0, 6)
+    )
+    # Late CDRs for one tenant, and a lookback rerun of every tenant: updated, not added.
+    late = [datetime(2026, 11, 3, 23, 0, s, tzinfo=VN) for s in range(5)]
+    sims["acme"].insert_cdrs(len(late), at=late)
+    await connection.execute("UPDATE crm.calls SET duration = 999999 WHERE tenant = 'globex'")
+    lookback = await export_tenants(
+        clients,
+        None,
+        END,
+        tmp_path,
+        table="crm.calls",
+        since="last",
+        lookback=timedelta(hours=2),
+        **options,
+    )
     assert {t: s.windows_done for t, s in lookback.items()} == dict.fromkeys(sims, 1)
     assert await tenant_ids(connection, "crm.calls") == expected(sims)
     # globex's last window was read again and its rows took the server's values back.
@@ -140,40 +134,26 @@ async def test_tenants_share_one_table_keyed_by_tenant(
 
 
 async def test_unreachable_database_fails_every_tenant_before_any_request(
-    sims: dict[str, Tel4vnSimulator], tmp_path: Path
+    sims: dict[str, Tel4vnSimulator], clients: dict[str, Any], tmp_path: Path
 ) -> None:
     """Nothing listens at the state URL: CheckpointError (no TenantsExportError), nothing sent."""
     secret = "Unreachable-Tenant-Secret-51d0"
     url = f"postgresql://telcall:{secret}@127.0.0.1:1/nowhere"
-    async with AsyncExitStack() as stack:
-        clients = {
-            label: await stack.enter_async_context(
-                AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key)
-            )
-            for label, sim in sims.items()
-        }
-        with pytest.raises(CheckpointError, match="cannot reach the checkpoint database") as err:
-            await export_tenants(clients, START, END, tmp_path, format="postgresql", state=url)
+    with pytest.raises(CheckpointError, match="cannot reach the checkpoint database") as err:
+        await export_tenants(clients, START, END, tmp_path, format="postgresql", state=url)
     assert secret not in str(err.value)
     assert served(sims) == 0
     assert not files(tmp_path)
 
 
 async def test_mismatched_table_fails_every_tenant_before_any_request(
-    sims: dict[str, Tel4vnSimulator], db: Any, tmp_path: Path
+    sims: dict[str, Tel4vnSimulator], clients: dict[str, Any], db: Any, tmp_path: Path
 ) -> None:
     """A target table of another schema: one ValidationError, no job row, nothing sent."""
     url, connection = db
     await connection.execute("CREATE TABLE telcall_cdrs (id text PRIMARY KEY)")
-    async with AsyncExitStack() as stack:
-        clients = {
-            label: await stack.enter_async_context(
-                AsyncTel4vnClient(base_url=sim.base_url, api_key=sim.api_key)
-            )
-            for label, sim in sims.items()
-        }
-        with pytest.raises(ValidationError, match="schema 1") as caught:
-            await export_tenants(clients, START, END, tmp_path, format="postgresql", state=url)
+    with pytest.raises(ValidationError, match="schema 1") as caught:
+        await export_tenants(clients, START, END, tmp_path, format="postgresql", state=url)
     assert not isinstance(caught.value, TenantsExportError)
     assert urlsplit(url).password not in str(caught.value)
     assert served(sims) == 0
