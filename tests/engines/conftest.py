@@ -197,3 +197,23 @@ def stop_celery_worker(pid: int) -> None:
         psutil.Process(pid).wait(timeout=10)
     except psutil.NoSuchProcess:
         pass
+
+
+@contextlib.contextmanager
+def dask_cluster(**options: Any) -> Iterator[Any]:
+    """A Dask client on a LocalCluster of two single-threaded worker processes, on loopback."""
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            **options,
+        ) as cluster,
+        Client(cluster, timeout=60) as client,
+    ):
+        client.wait_for_workers(2, timeout=60)
+        yield client

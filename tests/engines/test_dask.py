@@ -11,9 +11,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from dask.distributed import Client, LocalCluster
+from dask.distributed import Client
 
 from telcall.simulator import Faults
+
+from .conftest import dask_cluster
 
 pytestmark = pytest.mark.slow
 
@@ -25,18 +27,7 @@ def dask_client(recipe_dir: Path, api_key: str) -> Iterator[Client]:
     """A LocalCluster of two single-threaded worker processes, the API key in their environment."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TELCALL_TEL4VN_API_KEY", api_key)
-        with (
-            LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=False,
-            ) as cluster,
-            Client(cluster, timeout=60) as client,
-        ):
-            client.wait_for_workers(2, timeout=60)
+        with dask_cluster(silence_logs=False) as client:
             yield client
 
 

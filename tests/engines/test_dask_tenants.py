@@ -11,10 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from dask.distributed import Client, LocalCluster
 
 from telcall.export import Connection, WindowSpec, plan, run_window
 from telcall.export._clients import worker_clients
+
+from .conftest import dask_cluster
 
 pytestmark = pytest.mark.slow
 
@@ -88,17 +89,7 @@ def test_plugin_closes_every_worker_processs_tenant_clients(
         ]
 
     plugin = recipe("dask-tenants")
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster, timeout=60) as client,
-    ):
-        client.wait_for_workers(2, timeout=60)
+    with dask_cluster() as client:
         plugin.install(client)
         pids = set(client.run(os.getpid).values())
 
