@@ -6,10 +6,16 @@ here are closed-open, ``[from_date, to_date)``: ``from_date`` is included,
 both inclusive epoch milliseconds, so a window ``[a, b)`` is sent as
 ``from_date=a, to_date=b - 1``. Consecutive windows then share no
 millisecond and leave none out.
+
+Every timestamp OMICall documents is a non-negative epoch millisecond, and a call cannot be
+recorded in the future: a range must lie between 1970-01-01 UTC and 30 days (one window) from
+now. Anything outside is refused before any request, so a typo like year 1290 raises
+``ValidationError`` instead of sending one request per empty 30-day window (thousands).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Required, Unpack
@@ -80,6 +86,16 @@ class AsyncCallHistory(AsyncResource["AsyncOmicallClient"]):
         end = to_epoch_ms(to_date, "to_date", tz)
         if end <= start:
             raise ValidationError(f"to_date ({to_date}) must be after from_date ({from_date})")
+        if start < 0:
+            raise ValidationError(
+                f"from_date ({from_date}) is before 1970-01-01 UTC: OMICall's epoch-millisecond "
+                "timestamps start there"
+            )
+        latest = time.time_ns() // 1_000_000 + _MAX_WINDOW_MS
+        if end > latest:
+            raise ValidationError(
+                f"to_date ({to_date}) is more than 30 days from now: no call is recorded there"
+            )
         return start, end
 
     async def _fetch(
