@@ -42,6 +42,7 @@ import copy
 import importlib
 import importlib.util
 import inspect
+import re
 import subprocess
 import sys
 import textwrap
@@ -148,6 +149,10 @@ class Binding:
     type_checking: bool
 
 
+#: A line with its ending, split as the parser splits them (not on form feeds).
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
 class SourceModule:
     """A module's text, syntax tree and top-level name bindings."""
 
@@ -159,6 +164,9 @@ class SourceModule:
             raise GenerationError(f"no source for {name}")
         self.text = Path(path).read_text(encoding="utf-8")
         self.tree = ast.parse(self.text)
+        # The lines once, as UTF-8 (node offsets count bytes): ast.get_source_segment splits
+        # the whole text again on every call, which was most of the generator's run time.
+        self._lines = [line.encode() for line in _LINES.findall(self.text)]
         package = module.__package__ or ""
         self.bindings: dict[str, Binding] = {}
         for node, type_checking in _top_level(self.tree):
@@ -187,10 +195,19 @@ class SourceModule:
 
     def segment(self, node: ast.AST) -> str:
         """The exact source text of ``node``."""
-        text = ast.get_source_segment(self.text, node)
-        if text is None:
+        first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if first is None or last is None or start is None or end is None:
             raise GenerationError(f"no source text for {ast.dump(node)} in {self.name}")
-        return text
+        if first == last:
+            return self._lines[first - 1][start:end].decode()
+        return b"".join(
+            [
+                self._lines[first - 1][start:],
+                *self._lines[first : last - 1],
+                self._lines[last - 1][:end],
+            ]
+        ).decode()
 
     def classdef(self, name: str) -> ast.ClassDef:
         """The top-level class ``name``."""
