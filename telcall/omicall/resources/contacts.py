@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
@@ -58,37 +58,38 @@ PhoneLike = ContactPhone | str | Mapping[str, Any]
 EmailLike = ContactEmail | str | Mapping[str, Any]
 
 
-def _phones(values: Sequence[PhoneLike] | None, where: str) -> list[ContactPhone] | None:
+E = TypeVar("E", ContactPhone, ContactEmail)
+
+
+def _entries(
+    values: Sequence[E | str | Mapping[str, Any]] | None,
+    kind: type[E],
+    field: str,
+    check: Callable[[str, str], object],
+) -> list[E] | None:
+    """``{"data": ...}`` entries of ``values`` (a plain string is its ``data``), each checked."""
     if values is None:
         return None
     out = []
     for i, value in enumerate(values):
-        field = f"{where}phones[{i}]"
-        phone = (
-            ContactPhone(data=value)
-            if isinstance(value, str)
-            else convert(value, ContactPhone, field)
-        )
-        check_phone(phone.data, f"{field}.data")
-        out.append(phone)
+        where = f"{field}[{i}]"
+        entry = kind(data=value) if isinstance(value, str) else convert(value, kind, where)
+        check(entry.data, f"{where}.data")
+        out.append(entry)
     return out
+
+
+def _check_email(value: str, field: str) -> None:
+    if "@" not in value:
+        raise ValidationError(f"{field} {value!r} is not an e-mail address")
+
+
+def _phones(values: Sequence[PhoneLike] | None, where: str) -> list[ContactPhone] | None:
+    return _entries(values, ContactPhone, f"{where}phones", check_phone)
 
 
 def _emails(values: Sequence[EmailLike] | None, where: str) -> list[ContactEmail] | None:
-    if values is None:
-        return None
-    out = []
-    for i, value in enumerate(values):
-        field = f"{where}emails[{i}]"
-        email = (
-            ContactEmail(data=value)
-            if isinstance(value, str)
-            else convert(value, ContactEmail, field)
-        )
-        if "@" not in email.data:
-            raise ValidationError(f"{field}.data {email.data!r} is not an e-mail address")
-        out.append(email)
-    return out
+    return _entries(values, ContactEmail, f"{where}emails", _check_email)
 
 
 def _shorthand(contact: object) -> object:
