@@ -39,9 +39,11 @@ import argparse
 import ast
 import builtins
 import copy
+import functools
 import importlib
 import importlib.util
 import inspect
+import io
 import re
 import subprocess
 import sys
@@ -149,10 +151,6 @@ class Binding:
     type_checking: bool
 
 
-#: A line with its ending, split as the parser splits them (not on form feeds).
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
 class SourceModule:
     """A module's text, syntax tree and top-level name bindings."""
 
@@ -164,9 +162,9 @@ class SourceModule:
             raise GenerationError(f"no source for {name}")
         self.text = Path(path).read_text(encoding="utf-8")
         self.tree = ast.parse(self.text)
-        # The lines once, as UTF-8 (node offsets count bytes): ast.get_source_segment splits
-        # the whole text again on every call, which was most of the generator's run time.
-        self._lines = [line.encode() for line in _LINES.findall(self.text)]
+        # Split once: ast.get_source_segment splits the whole text on every call, which made
+        # generation quadratic in a module's length. Columns are UTF-8 byte offsets.
+        self.lines = [line.encode() for line in io.StringIO(self.text, newline="").readlines()]
         package = module.__package__ or ""
         self.bindings: dict[str, Binding] = {}
         for node, type_checking in _top_level(self.tree):
@@ -193,21 +191,16 @@ class SourceModule:
                     if isinstance(target, ast.Name):
                         self.bindings[target.id] = Binding(name, target.id, False)
 
-    def segment(self, node: ast.AST) -> str:
+    def segment(self, node: ast.expr | ast.stmt) -> str:
         """The exact source text of ``node``."""
-        first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
-        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
-        if first is None or last is None or start is None or end is None:
+        last, end = node.end_lineno, node.end_col_offset
+        if last is None or end is None:
             raise GenerationError(f"no source text for {ast.dump(node)} in {self.name}")
+        first, start, last = node.lineno - 1, node.col_offset, last - 1
         if first == last:
-            return self._lines[first - 1][start:end].decode()
-        return b"".join(
-            [
-                self._lines[first - 1][start:],
-                *self._lines[first : last - 1],
-                self._lines[last - 1][:end],
-            ]
-        ).decode()
+            return self.lines[first][start:end].decode()
+        middle = b"".join(self.lines[first + 1 : last])
+        return (self.lines[first][start:] + middle + self.lines[last][:end]).decode()
 
     def classdef(self, name: str) -> ast.ClassDef:
         """The top-level class ``name``."""
@@ -902,6 +895,9 @@ def _hand_written_names(tree: ast.Module) -> Iterator[str]:
                     yield key.value
 
 
+# Memoised: ruff runs in a subprocess, twice a file, and --check and a rewrite in one process
+# (the tests call main() repeatedly) format the same text again.
+@functools.lru_cache(maxsize=256)
 def format_source(text: str, name: str, directory: Path = SYNC_DIR) -> str:
     """Sort imports and format with the project's ruff settings, as ``<directory>/<name>``."""
     path = directory / name
