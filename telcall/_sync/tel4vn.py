@@ -39,7 +39,7 @@ from telcall.tel4vn.models import (
     UserStatus,
 )
 from telcall.tel4vn.resources.cdrs import CdrFilters, CdrPaging
-from telcall.tel4vn.resources.click2call import CallOptions
+from telcall.tel4vn.resources.click2call import ClickCall
 from telcall.tel4vn.resources.customers import CustomerFilters, CustomerPaging
 
 __all__ = (
@@ -412,33 +412,13 @@ class Click2Call:
         """The async object's repr (secrets redacted)."""
         return self._client.describe(lambda _api: _api.click2call)
 
-    def call(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> Click2CallResult:
+    def call(self, **call: Unpack[ClickCall]) -> Click2CallResult:
         """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
-        return self._client.call(
-            lambda _api: _api.click2call.call(ext=ext, phone=phone, timeout=timeout, **options)
-        )
+        return self._client.call(lambda _api: _api.click2call.call(**call))
 
-    def call_nowait(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> Click2CallResult:
+    def call_nowait(self, **call: Unpack[ClickCall]) -> Click2CallResult:
         """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
-        return self._client.call(
-            lambda _api: _api.click2call.call_nowait(
-                ext=ext, phone=phone, timeout=timeout, **options
-            )
-        )
+        return self._client.call(lambda _api: _api.click2call.call_nowait(**call))
 
     def call_customer(
         self,
@@ -923,35 +903,13 @@ class RawClick2Call:
         """Share the sync client's bridge handle."""
         self._client = client
 
-    def call(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> RawResponse[Click2CallResult]:
+    def call(self, **call: Unpack[ClickCall]) -> RawResponse[Click2CallResult]:
         """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
-        return self._client.call(
-            lambda _api: _api.with_raw_response.click2call.call(
-                ext=ext, phone=phone, timeout=timeout, **options
-            )
-        )
+        return self._client.call(lambda _api: _api.with_raw_response.click2call.call(**call))
 
-    def call_nowait(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> RawResponse[Click2CallResult]:
+    def call_nowait(self, **call: Unpack[ClickCall]) -> RawResponse[Click2CallResult]:
         """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
-        return self._client.call(
-            lambda _api: _api.with_raw_response.click2call.call_nowait(
-                ext=ext, phone=phone, timeout=timeout, **options
-            )
-        )
+        return self._client.call(lambda _api: _api.with_raw_response.click2call.call_nowait(**call))
 
     def call_customer(
         self,
