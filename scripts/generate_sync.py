@@ -44,6 +44,7 @@ import importlib
 import importlib.util
 import inspect
 import io
+import re
 import subprocess
 import sys
 import textwrap
@@ -843,6 +844,57 @@ def generate_init(providers: Sequence[Provider]) -> str:
     return format_source("\n".join(lines) + "\n", "__init__.py")
 
 
+PACKAGE_INIT = ROOT / "telcall" / "__init__.py"
+_PROVIDERS_BLOCK = re.compile(r"(?m)^(# <providers>.*\n)(?:.*\n)*?(# </providers>\n)")
+
+
+def generate_package_init(specs: Sequence[ProviderSpec], text: str) -> str:
+    """``telcall/__init__.py`` (``text``) with its providers' block written from ``specs``.
+
+    The block imports each shipped provider's async and sync client for type checkers, adds
+    them to the lazy ``_HOMES`` table and writes ``__all__``: the hand-written names (the
+    ``X as X`` imports outside ``TYPE_CHECKING`` and ``_HOMES``'s keys) and the clients.
+    """
+    match = _PROVIDERS_BLOCK.search(text)
+    if match is None:
+        raise GenerationError(f"{PACKAGE_INIT}: no '# <providers>' ... '# </providers>' block")
+    names = set(_hand_written_names(ast.parse(text)))
+    homes: dict[str, str] = {}
+    for spec in specs:
+        if not spec.package.startswith("telcall."):
+            continue  # another distribution's provider is imported from its own package
+        sync_name = spec.sync_client.partition(":")[2]
+        homes[sync_name] = "._sync"
+        homes[spec.client.partition(":")[2]] = spec.package.removeprefix("telcall")
+    clash = names & homes.keys()
+    if clash:
+        raise GenerationError(f"{PACKAGE_INIT}: {sorted(clash)} are written by hand already")
+    imports = "".join(f"    from {home} import {name} as {name}\n" for name, home in homes.items())
+    table = "".join(f"    {name!r}: {home!r},\n" for name, home in homes.items())
+    every = "".join(f"    {name!r},\n" for name in sorted(names | homes.keys()))
+    block = (
+        f"{match.group(1)}if _typing.TYPE_CHECKING:\n{imports}\n"
+        f"_HOMES.update({{\n{table}}})\n\n__all__ = (\n{every})\n{match.group(2)}"
+    )
+    spliced = text[: match.start()] + block + text[match.end() :]
+    # Formatted as telcall/__init__.py wherever PACKAGE_INIT points (tests move it).
+    return format_source(spliced, "__init__.py", ROOT / "telcall")
+
+
+def _hand_written_names(tree: ast.Module) -> Iterator[str]:
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            yield from (a.name for a in node.names if a.asname == a.name)
+        elif (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Dict)
+            and any(isinstance(t, ast.Name) and t.id == "_HOMES" for t in node.targets)
+        ):
+            for key in node.value.keys:
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    yield key.value
+
+
 # Memoised: ruff runs in a subprocess, twice a file, and --check and a rewrite in one process
 # (the tests call main() repeatedly) format the same text again.
 @functools.lru_cache(maxsize=256)
@@ -884,6 +936,13 @@ def expected_files(chosen: Sequence[Provider] | None = None) -> dict[Path, str]:
     return files
 
 
+def expected_package_init() -> dict[Path, str]:
+    """``telcall/__init__.py`` with its providers' block as the registry says."""
+    from telcall.providers import specs
+
+    return {PACKAGE_INIT: generate_package_init(list(specs().values()), _read(PACKAGE_INIT))}
+
+
 def stale_files(files: dict[Path, str]) -> list[Path]:
     """Generated files that differ from ``files``, are missing, or are no longer generated."""
     stale = [path for path, text in files.items() if _read(path) != text]
@@ -908,7 +967,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if a file is stale")
     args = parser.parse_args(argv)
     if args.check:
-        stale = stale_files(expected_raw_files()) + stale_files(expected_files())
+        stale = [
+            *stale_files(expected_raw_files()),
+            *stale_files(expected_files()),
+            *stale_files(expected_package_init()),
+        ]
         for path in stale:
             print(f"stale: {_show(path)} (run python scripts/generate_sync.py)")
         return 1 if stale else 0
@@ -922,6 +985,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             del sys.modules[name]
     importlib.invalidate_caches()
     _write(expected_files())
+    _write(expected_package_init())
     return 0
 
 
