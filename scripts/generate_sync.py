@@ -39,9 +39,12 @@ import argparse
 import ast
 import builtins
 import copy
+import functools
 import importlib
 import importlib.util
 import inspect
+import io
+import re
 import subprocess
 import sys
 import textwrap
@@ -159,6 +162,9 @@ class SourceModule:
             raise GenerationError(f"no source for {name}")
         self.text = Path(path).read_text(encoding="utf-8")
         self.tree = ast.parse(self.text)
+        # Split once: ast.get_source_segment splits the whole text on every call, which made
+        # generation quadratic in a module's length. Columns are UTF-8 byte offsets.
+        self.lines = [line.encode() for line in io.StringIO(self.text, newline="").readlines()]
         package = module.__package__ or ""
         self.bindings: dict[str, Binding] = {}
         for node, type_checking in _top_level(self.tree):
@@ -185,12 +191,16 @@ class SourceModule:
                     if isinstance(target, ast.Name):
                         self.bindings[target.id] = Binding(name, target.id, False)
 
-    def segment(self, node: ast.AST) -> str:
+    def segment(self, node: ast.expr | ast.stmt) -> str:
         """The exact source text of ``node``."""
-        text = ast.get_source_segment(self.text, node)
-        if text is None:
+        last, end = node.end_lineno, node.end_col_offset
+        if last is None or end is None:
             raise GenerationError(f"no source text for {ast.dump(node)} in {self.name}")
-        return text
+        first, start, last = node.lineno - 1, node.col_offset, last - 1
+        if first == last:
+            return self.lines[first][start:end].decode()
+        middle = b"".join(self.lines[first + 1 : last])
+        return (self.lines[first][start:] + middle + self.lines[last][:end]).decode()
 
     def classdef(self, name: str) -> ast.ClassDef:
         """The top-level class ``name``."""
@@ -834,6 +844,60 @@ def generate_init(providers: Sequence[Provider]) -> str:
     return format_source("\n".join(lines) + "\n", "__init__.py")
 
 
+PACKAGE_INIT = ROOT / "telcall" / "__init__.py"
+_PROVIDERS_BLOCK = re.compile(r"(?m)^(# <providers>.*\n)(?:.*\n)*?(# </providers>\n)")
+
+
+def generate_package_init(specs: Sequence[ProviderSpec], text: str) -> str:
+    """``telcall/__init__.py`` (``text``) with its providers' block written from ``specs``.
+
+    The block imports each shipped provider's async and sync client for type checkers, adds
+    them to the lazy ``_HOMES`` table and writes ``__all__``: the hand-written names (the
+    ``X as X`` imports outside ``TYPE_CHECKING`` and ``_HOMES``'s keys) and the clients.
+    """
+    match = _PROVIDERS_BLOCK.search(text)
+    if match is None:
+        raise GenerationError(f"{PACKAGE_INIT}: no '# <providers>' ... '# </providers>' block")
+    names = set(_hand_written_names(ast.parse(text)))
+    homes: dict[str, str] = {}
+    for spec in specs:
+        if not spec.package.startswith("telcall."):
+            continue  # another distribution's provider is imported from its own package
+        sync_name = spec.sync_client.partition(":")[2]
+        homes[sync_name] = "._sync"
+        homes[spec.client.partition(":")[2]] = spec.package.removeprefix("telcall")
+    clash = names & homes.keys()
+    if clash:
+        raise GenerationError(f"{PACKAGE_INIT}: {sorted(clash)} are written by hand already")
+    imports = "".join(f"    from {home} import {name} as {name}\n" for name, home in homes.items())
+    table = "".join(f"    {name!r}: {home!r},\n" for name, home in homes.items())
+    every = "".join(f"    {name!r},\n" for name in sorted(names | homes.keys()))
+    block = (
+        f"{match.group(1)}if _typing.TYPE_CHECKING:\n{imports}\n"
+        f"_HOMES.update({{\n{table}}})\n\n__all__ = (\n{every})\n{match.group(2)}"
+    )
+    spliced = text[: match.start()] + block + text[match.end() :]
+    # Formatted as telcall/__init__.py wherever PACKAGE_INIT points (tests move it).
+    return format_source(spliced, "__init__.py", ROOT / "telcall")
+
+
+def _hand_written_names(tree: ast.Module) -> Iterator[str]:
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            yield from (a.name for a in node.names if a.asname == a.name)
+        elif (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Dict)
+            and any(isinstance(t, ast.Name) and t.id == "_HOMES" for t in node.targets)
+        ):
+            for key in node.value.keys:
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    yield key.value
+
+
+# Memoised: ruff runs in a subprocess, twice a file, and --check and a rewrite in one process
+# (the tests call main() repeatedly) format the same text again.
+@functools.lru_cache(maxsize=256)
 def format_source(text: str, name: str, directory: Path = SYNC_DIR) -> str:
     """Sort imports and format with the project's ruff settings, as ``<directory>/<name>``."""
     path = directory / name
@@ -872,6 +936,13 @@ def expected_files(chosen: Sequence[Provider] | None = None) -> dict[Path, str]:
     return files
 
 
+def expected_package_init() -> dict[Path, str]:
+    """``telcall/__init__.py`` with its providers' block as the registry says."""
+    from telcall.providers import specs
+
+    return {PACKAGE_INIT: generate_package_init(list(specs().values()), _read(PACKAGE_INIT))}
+
+
 def stale_files(files: dict[Path, str]) -> list[Path]:
     """Generated files that differ from ``files``, are missing, or are no longer generated."""
     stale = [path for path, text in files.items() if _read(path) != text]
@@ -896,7 +967,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if a file is stale")
     args = parser.parse_args(argv)
     if args.check:
-        stale = stale_files(expected_raw_files()) + stale_files(expected_files())
+        stale = [
+            *stale_files(expected_raw_files()),
+            *stale_files(expected_files()),
+            *stale_files(expected_package_init()),
+        ]
         for path in stale:
             print(f"stale: {_show(path)} (run python scripts/generate_sync.py)")
         return 1 if stale else 0
@@ -910,6 +985,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             del sys.modules[name]
     importlib.invalidate_caches()
     _write(expected_files())
+    _write(expected_package_init())
     return 0
 
 

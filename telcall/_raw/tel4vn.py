@@ -33,7 +33,7 @@ from telcall.tel4vn.models import (
     UserStatus,
 )
 from telcall.tel4vn.resources.cdrs import CdrFilters
-from telcall.tel4vn.resources.click2call import CallOptions
+from telcall.tel4vn.resources.click2call import ClickCall
 from telcall.tel4vn.resources.customers import CustomerFilters
 
 if TYPE_CHECKING:
@@ -381,31 +381,13 @@ class AsyncRawClick2Call:
         """Call through ``client``, describing each answer."""
         self._client = client
 
-    async def call(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> RawResponse[Click2CallResult]:
+    async def call(self, **call: Unpack[ClickCall]) -> RawResponse[Click2CallResult]:
         """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
-        return await raw_call(
-            self._client.click2call.call(ext=ext, phone=phone, timeout=timeout, **options)
-        )
+        return await raw_call(self._client.click2call.call(**call))
 
-    async def call_nowait(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> RawResponse[Click2CallResult]:
+    async def call_nowait(self, **call: Unpack[ClickCall]) -> RawResponse[Click2CallResult]:
         """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
-        return await raw_call(
-            self._client.click2call.call_nowait(ext=ext, phone=phone, timeout=timeout, **options)
-        )
+        return await raw_call(self._client.click2call.call_nowait(**call))
 
     async def call_customer(
         self,

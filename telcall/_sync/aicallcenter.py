@@ -17,7 +17,7 @@ from telcall._core.transport import Timeout
 from telcall._sync._bridge import ClientHandle, SyncIterator
 from telcall.aicallcenter.client import AsyncAICallCenterClient
 from telcall.aicallcenter.models import Call, CampaignContact, ImportResult
-from telcall.aicallcenter.resources._calls import DEFAULT_LIMIT, CallWindow
+from telcall.aicallcenter.resources._calls import DEFAULT_LIMIT, CallPaging, CallWindow
 from telcall.aicallcenter.resources.campaigns import DEFAULT_BATCH_SIZE
 
 __all__ = (
@@ -186,52 +186,14 @@ class CampaignCalls:
             )
         )
 
-    def pages(
-        self,
-        campaign_id: str,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallWindow],
-    ) -> SyncIterator[Page[Call]]:
+    def pages(self, campaign_id: str, **options: Unpack[CallPaging]) -> SyncIterator[Page[Call]]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
-        return self._client.iterate(
-            lambda _api: _api.campaigns.calls.pages(
-                campaign_id,
-                page_size=page_size,
-                max_items=max_items,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **window,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.campaigns.calls.pages(campaign_id, **options))
 
-    def iterate(
-        self,
-        campaign_id: str,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallWindow],
-    ) -> SyncIterator[Call]:
+    def iterate(self, campaign_id: str, **options: Unpack[CallPaging]) -> SyncIterator[Call]:
         """Every call of the campaign, page by page (see :meth:`pages`)."""
         return self._client.iterate(
-            lambda _api: _api.campaigns.calls.iterate(
-                campaign_id,
-                page_size=page_size,
-                max_items=max_items,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **window,
-            )
+            lambda _api: _api.campaigns.calls.iterate(campaign_id, **options)
         )
 
 
@@ -331,49 +293,13 @@ class UserCalls:
             )
         )
 
-    def pages(
-        self,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallWindow],
-    ) -> SyncIterator[Page[Call]]:
+    def pages(self, **options: Unpack[CallPaging]) -> SyncIterator[Page[Call]]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
-        return self._client.iterate(
-            lambda _api: _api.users.calls.pages(
-                page_size=page_size,
-                max_items=max_items,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **window,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.users.calls.pages(**options))
 
-    def iterate(
-        self,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallWindow],
-    ) -> SyncIterator[Call]:
+    def iterate(self, **options: Unpack[CallPaging]) -> SyncIterator[Call]:
         """Every call, page by page (see :meth:`pages`)."""
-        return self._client.iterate(
-            lambda _api: _api.users.calls.iterate(
-                page_size=page_size,
-                max_items=max_items,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **window,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.users.calls.iterate(**options))
 
 
 class Users:

@@ -31,9 +31,16 @@ from telcall.omicall.models import (
 )
 from telcall.omicall.resources.call_history import (
     MAX_PAGE_SIZE as _call_history_MAX_PAGE_SIZE,
+    CallHistoryPaging,
     CallHistoryRange,
 )
-from telcall.omicall.resources.contacts import MAX_PAGE_SIZE, ContactSearch, EmailLike, PhoneLike
+from telcall.omicall.resources.contacts import (
+    MAX_PAGE_SIZE,
+    ContactPaging,
+    ContactSearch,
+    EmailLike,
+    PhoneLike,
+)
 
 __all__ = (
     "CallHistory",
@@ -190,45 +197,13 @@ class Contacts:
             lambda _api: _api.contacts.list(page=page, size=size, timeout=timeout, **search)
         )
 
-    def pages(
-        self,
-        *,
-        page_size: int = MAX_PAGE_SIZE,
-        max_items: int | None = None,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **search: Unpack[ContactSearch],
-    ) -> SyncIterator[Page[Contact]]:
+    def pages(self, **options: Unpack[ContactPaging]) -> SyncIterator[Page[Contact]]:
         """Every matching page in order, following ``has_next``; ``prefetch=1`` overlaps I/O."""
-        return self._client.iterate(
-            lambda _api: _api.contacts.pages(
-                page_size=page_size,
-                max_items=max_items,
-                prefetch=prefetch,
-                timeout=timeout,
-                **search,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.contacts.pages(**options))
 
-    def iterate(
-        self,
-        *,
-        page_size: int = MAX_PAGE_SIZE,
-        max_items: int | None = None,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **search: Unpack[ContactSearch],
-    ) -> SyncIterator[Contact]:
+    def iterate(self, **options: Unpack[ContactPaging]) -> SyncIterator[Contact]:
         """Every matching contact, page by page (see :meth:`pages`)."""
-        return self._client.iterate(
-            lambda _api: _api.contacts.iterate(
-                page_size=page_size,
-                max_items=max_items,
-                prefetch=prefetch,
-                timeout=timeout,
-                **search,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.contacts.iterate(**options))
 
     def add(
         self,
@@ -428,50 +403,18 @@ class CallHistory:
             lambda _api: _api.call_history.list(page=page, size=size, timeout=timeout, **window)
         )
 
-    def pages(
-        self,
-        *,
-        page_size: int = _call_history_MAX_PAGE_SIZE,
-        max_items: int | None = None,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallHistoryRange],
-    ) -> SyncIterator[Page[CallTransaction]]:
+    def pages(self, **options: Unpack[CallHistoryPaging]) -> SyncIterator[Page[CallTransaction]]:
         """Every non-empty page of ``[from_date, to_date)``, window after window.
 
         A range longer than 30 days is cut into consecutive 30-day windows
         (the last one shorter), each paged over ``has_next``. ``prefetch=1``
         fetches the next page of a window while you work on the current one.
         """
-        return self._client.iterate(
-            lambda _api: _api.call_history.pages(
-                page_size=page_size,
-                max_items=max_items,
-                prefetch=prefetch,
-                timeout=timeout,
-                **window,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.call_history.pages(**options))
 
-    def iterate(
-        self,
-        *,
-        page_size: int = _call_history_MAX_PAGE_SIZE,
-        max_items: int | None = None,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallHistoryRange],
-    ) -> SyncIterator[CallTransaction]:
+    def iterate(self, **options: Unpack[CallHistoryPaging]) -> SyncIterator[CallTransaction]:
         """Every call of ``[from_date, to_date)``, page by page (see :meth:`pages`)."""
-        return self._client.iterate(
-            lambda _api: _api.call_history.iterate(
-                page_size=page_size,
-                max_items=max_items,
-                prefetch=prefetch,
-                timeout=timeout,
-                **window,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.call_history.iterate(**options))
 
 
 class RawContacts:

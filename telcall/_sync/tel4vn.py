@@ -7,7 +7,7 @@ import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
-from typing import Any, Literal, Self, Unpack
+from typing import Any, Self, Unpack
 
 from telcall._core.client import ClientSettings
 from telcall._core.hooks import Hooks
@@ -38,9 +38,9 @@ from telcall.tel4vn.models import (
     TokenData,
     UserStatus,
 )
-from telcall.tel4vn.resources.cdrs import CdrFilters
-from telcall.tel4vn.resources.click2call import CallOptions
-from telcall.tel4vn.resources.customers import CustomerFilters
+from telcall.tel4vn.resources.cdrs import CdrFilters, CdrPaging
+from telcall.tel4vn.resources.click2call import ClickCall
+from telcall.tel4vn.resources.customers import CustomerFilters, CustomerPaging
 
 __all__ = (
     "Auth",
@@ -378,17 +378,7 @@ class Cdrs:
             )
         )
 
-    def pages(
-        self,
-        *,
-        page_size: int = 500,
-        max_items: int | None = None,
-        pagination: Literal["scroll", "offset"] = "scroll",
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **filters: Unpack[CdrFilters],
-    ) -> SyncIterator[Page[AnyCdr]]:
+    def pages(self, **options: Unpack[CdrPaging]) -> SyncIterator[Page[AnyCdr]]:
         """Every matching page, in order.
 
         ``pagination="scroll"`` (the default) follows ``scroll_id``, or offsets
@@ -397,41 +387,11 @@ class Cdrs:
         pages in flight once ``total`` is known. ``prefetch=1`` fetches the
         next page while you work on the current one.
         """
-        return self._client.iterate(
-            lambda _api: _api.cdrs.pages(
-                page_size=page_size,
-                max_items=max_items,
-                pagination=pagination,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **filters,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.cdrs.pages(**options))
 
-    def iterate(
-        self,
-        *,
-        page_size: int = 500,
-        max_items: int | None = None,
-        pagination: Literal["scroll", "offset"] = "scroll",
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **filters: Unpack[CdrFilters],
-    ) -> SyncIterator[AnyCdr]:
+    def iterate(self, **options: Unpack[CdrPaging]) -> SyncIterator[AnyCdr]:
         """Every matching record, page by page (see :meth:`pages`)."""
-        return self._client.iterate(
-            lambda _api: _api.cdrs.iterate(
-                page_size=page_size,
-                max_items=max_items,
-                pagination=pagination,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **filters,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.cdrs.iterate(**options))
 
 
 class Click2Call:
@@ -452,33 +412,13 @@ class Click2Call:
         """The async object's repr (secrets redacted)."""
         return self._client.describe(lambda _api: _api.click2call)
 
-    def call(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> Click2CallResult:
+    def call(self, **call: Unpack[ClickCall]) -> Click2CallResult:
         """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
-        return self._client.call(
-            lambda _api: _api.click2call.call(ext=ext, phone=phone, timeout=timeout, **options)
-        )
+        return self._client.call(lambda _api: _api.click2call.call(**call))
 
-    def call_nowait(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> Click2CallResult:
+    def call_nowait(self, **call: Unpack[ClickCall]) -> Click2CallResult:
         """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
-        return self._client.call(
-            lambda _api: _api.click2call.call_nowait(
-                ext=ext, phone=phone, timeout=timeout, **options
-            )
-        )
+        return self._client.call(lambda _api: _api.click2call.call_nowait(**call))
 
     def call_customer(
         self,
@@ -758,49 +698,13 @@ class Customers:
             lambda _api: _api.customers.list(limit=limit, offset=offset, timeout=timeout, **filters)
         )
 
-    def pages(
-        self,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **filters: Unpack[CustomerFilters],
-    ) -> SyncIterator[Page[Customer]]:
+    def pages(self, **options: Unpack[CustomerPaging]) -> SyncIterator[Page[Customer]]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
-        return self._client.iterate(
-            lambda _api: _api.customers.pages(
-                page_size=page_size,
-                max_items=max_items,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **filters,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.customers.pages(**options))
 
-    def iterate(
-        self,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **filters: Unpack[CustomerFilters],
-    ) -> SyncIterator[Customer]:
+    def iterate(self, **options: Unpack[CustomerPaging]) -> SyncIterator[Customer]:
         """Every customer, page by page (see :meth:`pages`)."""
-        return self._client.iterate(
-            lambda _api: _api.customers.iterate(
-                page_size=page_size,
-                max_items=max_items,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **filters,
-            )
-        )
+        return self._client.iterate(lambda _api: _api.customers.iterate(**options))
 
     def get(
         self, customer_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
@@ -999,35 +903,13 @@ class RawClick2Call:
         """Share the sync client's bridge handle."""
         self._client = client
 
-    def call(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> RawResponse[Click2CallResult]:
+    def call(self, **call: Unpack[ClickCall]) -> RawResponse[Click2CallResult]:
         """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
-        return self._client.call(
-            lambda _api: _api.with_raw_response.click2call.call(
-                ext=ext, phone=phone, timeout=timeout, **options
-            )
-        )
+        return self._client.call(lambda _api: _api.with_raw_response.click2call.call(**call))
 
-    def call_nowait(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> RawResponse[Click2CallResult]:
+    def call_nowait(self, **call: Unpack[ClickCall]) -> RawResponse[Click2CallResult]:
         """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
-        return self._client.call(
-            lambda _api: _api.with_raw_response.click2call.call_nowait(
-                ext=ext, phone=phone, timeout=timeout, **options
-            )
-        )
+        return self._client.call(lambda _api: _api.with_raw_response.click2call.call_nowait(**call))
 
     def call_customer(
         self,

@@ -333,7 +333,13 @@ class WebhookReceiver:
             headers=dict(reply.headers),
         )
         if reply.close:
+            # Send it now and drop the connection: returned, aiohttp would then go on reading
+            # ("lingering" on) the unread body for up to 10 s, so a stalled sender would keep
+            # its connection long after its 408.
             response.force_close()
+            await response.prepare(request)
+            await response.write_eof()
+            request.protocol.force_close()
         return response
 
     @overload

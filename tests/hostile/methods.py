@@ -10,6 +10,7 @@ plain value passes validation (``str``, ``int``, ``bool``, a ``Literal``, a sequ
 
 from __future__ import annotations
 
+import copy
 import inspect
 import types
 import typing
@@ -40,7 +41,9 @@ Arguments = Callable[[Context], dict[str, Any]]
 
 
 def _fixed(**kwargs: Any) -> Arguments:
-    return lambda _sim: kwargs
+    # A fresh copy per call: tests set arguments on what they get (a hypothesis example
+    # replacing from_date with year 1290 must not leak into the next example or test).
+    return lambda _sim: copy.deepcopy(kwargs)
 
 
 #: Arguments that cannot be derived from annotations (valid phones, customers, ranges, ...),

@@ -52,3 +52,16 @@ def test_every_shipped_provider_is_hostile_tested() -> None:
     """A provider added to the registry cannot be left out of the hostile suite."""
     shipped = {name for name, spec in specs().items() if spec.package.startswith("telcall.")}
     assert set(PROVIDERS) == shipped
+
+
+@pytest.mark.parametrize("endpoint", [pytest.param(e, id=e.key) for e in async_endpoints()])
+def test_arguments_are_a_fresh_dict_per_call(endpoint: Endpoint) -> None:
+    """A test that changes the arguments it got cannot change what the next test gets."""
+    sim = _AnySimulator()
+    first = arguments(endpoint, sim)
+    expected = repr(first)
+    first["from_date"] = "1290-01-01"
+    for value in first.values():
+        if isinstance(value, list):
+            value.append("leaked")
+    assert repr(arguments(endpoint, sim)) == expected

@@ -231,3 +231,36 @@ async def test_bad_input_sends_nothing(sim, client, method, kwargs):
     with pytest.raises(ValidationError):
         await _drain(getattr(client.call_history, method)(from_date=START, **kwargs))
     assert sim.requests == []
+
+
+@pytest.mark.parametrize("method", ["list", "pages", "iterate"])
+@pytest.mark.parametrize(
+    ("from_date", "to_date"),
+    [
+        pytest.param(datetime(1290, 1, 1, tzinfo=UTC), START, id="year-1290"),
+        pytest.param(datetime(1969, 12, 31, 23, tzinfo=UTC), START, id="before-1970"),
+        pytest.param(START, datetime(9999, 1, 1, tzinfo=UTC), id="year-9999"),
+        pytest.param(
+            datetime.now(UTC) + timedelta(days=1),
+            datetime.now(UTC) + timedelta(days=32),
+            id="over-30-days-ahead",
+        ),
+    ],
+)
+async def test_range_outside_the_providers_timestamps_sends_nothing(
+    sim, client, method, from_date, to_date
+):
+    """A range before the epoch or beyond a window from now is refused before any request."""
+    with pytest.raises(ValidationError, match=r"1970|30 days from now"):
+        await _drain(getattr(client.call_history, method)(from_date=from_date, to_date=to_date))
+    assert sim.requests == []
+
+
+async def test_range_up_to_a_window_ahead_is_sent(sim, client):
+    """to_date up to 30 days from now is a range OMICall is asked for, not refused."""
+    now = datetime.now(UTC)
+    pages = [
+        p async for p in client.call_history.pages(from_date=now, to_date=now + timedelta(days=29))
+    ]
+    assert pages == []
+    assert sim.count("POST", "/api/call_transaction/list") == 1

@@ -220,9 +220,11 @@ def test_generator_writes_the_toy_facade(site: Path) -> None:
         f"wrote {site / 'toy_provider' / '_raw' / 'toy.py'}",
         f"wrote {site / 'toy_provider' / '_sync' / 'toy.py'}",
     ]
+    # One process for the generated client's calls and the second --check (fresh now).
     out = run_script(
         site,
         """
+        import runpy, sys
         from telcall.simulator import serve_in_thread
         from toy_provider._sync.toy import ToyClient
         from toy_provider.simulator import ToySimulator
@@ -230,23 +232,49 @@ def test_generator_writes_the_toy_facade(site: Path) -> None:
         with serve_in_thread(ToySimulator(calls=2)) as sim:
             with ToyClient(base_url=sim.base_url, toy_pin=sim.toy_pin) as client:
                 print([call.id for call in client.calls.list()])
+        sys.argv = ["generate_sync.py", "--check"]
+        try:
+            runpy.run_path("scripts/generate_sync.py", run_name="__main__")
+        except SystemExit as done:
+            print("check exit", done.code)
         """,
     )
-    assert out.strip() == "['c0', 'c1']"
-    assert run(site, ["scripts/generate_sync.py", "--check"]).returncode == 0
+    assert out.splitlines() == ["['c0', 'c1']", "check exit 0"]
+
+
+#: A toy module that reaches into another provider.
+BORROWED = '"""Reaches into another provider."""\n\nfrom telcall.tel4vn import models\n'
 
 
 def test_layout_rules_cover_the_toy(site: Path) -> None:
     """The layout test checks the toy's imports: one of another provider fails it."""
-    layout = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_layout.py"]
-    clean = run(site, [*layout, "-k", "toy_provider"])
-    assert clean.returncode == 0, clean.stdout
-    assert "1 passed" in clean.stdout
-    bad = site / "toy_provider" / "borrowed.py"
-    bad.write_text('"""Reaches into another provider."""\n\nfrom telcall.tel4vn import models\n')
-    try:
-        broken = run(site, [*layout, "-k", "toy_provider"])
-    finally:
-        bad.unlink()
-    assert broken.returncode == 1
-    assert "telcall.tel4vn" in broken.stdout
+    # The layout test's own check, called in one process before and after a bad import.
+    out = run_script(
+        site,
+        f"""
+        import json
+        from pathlib import Path
+        from tests import test_layout
+
+        def check():
+            try:
+                test_layout.test_providers_do_not_import_each_other("toy_provider")
+            except AssertionError as failed:
+                return str(failed)
+            return "passed"
+
+        clean = check()
+        bad = Path({str(site / "toy_provider" / "borrowed.py")!r})
+        bad.write_text({BORROWED!r})
+        try:
+            broken = check()
+        finally:
+            bad.unlink()
+        print(json.dumps([test_layout.PROVIDERS, clean, broken]))
+        """,
+    )
+    providers, clean, broken = json.loads(out)
+    assert "toy_provider" in providers
+    assert clean == "passed"
+    assert "borrowed.py" in broken
+    assert "telcall.tel4vn" in broken

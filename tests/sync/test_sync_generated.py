@@ -62,6 +62,48 @@ def test_check_reports_stale_files(
     assert not (copy / "old.py").exists()
 
 
+def test_package_init_block_follows_the_registry(
+    generator: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shipped provider added to the registry is re-exported by telcall; --check sees it."""
+    from telcall.providers import ProviderSpec, specs
+
+    init = tmp_path / "__init__.py"
+    init.write_text(generator.PACKAGE_INIT.read_text())
+    monkeypatch.setattr(generator, "PACKAGE_INIT", init)
+    assert generator.stale_files(generator.expected_package_init()) == []
+    fourth = ProviderSpec(
+        name="fourth",
+        label="Fourth",
+        package="telcall.fourth",
+        client="telcall.fourth.client:AsyncFourthClient",
+        sync_client="telcall._sync.fourth:FourthClient",
+        raw_client="telcall._raw.fourth:AsyncRawFourthClient",
+        simulator="telcall.simulator._fourth:FourthSimulator",
+        simulate="telcall.simulator._fourth:SIMULATE",
+        export_source="telcall.export._source:FourthSource",
+    )
+    text = generator.generate_package_init([*specs().values(), fourth], init.read_text())
+    assert "    from .fourth import AsyncFourthClient as AsyncFourthClient\n" in text
+    assert '"FourthClient": "._sync",' in text
+    assert '    "AsyncFourthClient",\n' in text
+    assert '    "FourthClient",\n' in text
+    init.write_text(text)
+    assert generator.stale_files(generator.expected_package_init()) == [init]
+
+
+def test_package_init_exports_every_shipped_client() -> None:
+    """``telcall`` re-exports each shipped provider's async and sync client, lazily and typed."""
+    import telcall
+    from telcall.providers import specs
+
+    for spec in specs().values():
+        for path in (spec.client, spec.sync_client):
+            module, _, name = path.partition(":")
+            assert name in telcall.__all__
+            assert getattr(telcall, name) is getattr(importlib.import_module(module), name)
+
+
 def _public(cls: type) -> dict[str, Any]:
     return {name: value for name, value in vars(cls).items() if not name.startswith("_")}
 

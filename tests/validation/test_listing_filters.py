@@ -12,6 +12,7 @@ import anyio
 import pytest
 
 from telcall._core.options import EXTRA_NAMES
+from telcall._core.paging import Paging, SerialPaging
 
 from ..hostile.conftest import async_endpoints, sync_endpoints
 from ..hostile.methods import Endpoint
@@ -36,6 +37,9 @@ def listings(found: list[Endpoint]) -> dict[str, dict[str, Endpoint]]:
     return {key: methods for key, methods in by_resource.items() if len(methods) == 3}
 
 
+#: What pages() / iterate() take beyond the listing's filters (TEL4VN CDRs: ``pagination``).
+PAGING_OPTIONS = {*Paging.__optional_keys__, "pagination"}
+
 LISTINGS = {
     **listings(async_endpoints()),
     **{f"sync-{k}": v for k, v in listings(sync_endpoints()).items()},
@@ -55,11 +59,17 @@ def test_every_paged_resource_is_found() -> None:
 
 @pytest.mark.parametrize("resource", sorted(LISTINGS))
 def test_list_pages_and_iterate_share_one_filter_definition(resource: str) -> None:
-    """The three methods take their filters from the same TypedDict (beyond the extras)."""
+    """``pages`` and ``iterate`` share one TypedDict: ``list``'s filters and the paging options."""
     methods = LISTINGS[resource]
     types = {name: filters_type(endpoint) for name, endpoint in methods.items()}
-    assert types["list"] is types["pages"] is types["iterate"], types
-    assert set(typing.get_type_hints(types["list"])) - EXTRA_NAMES
+    assert types["pages"] is types["iterate"], types
+    filters, walk = types["list"], types["pages"]
+    assert set(typing.get_type_hints(filters)) - EXTRA_NAMES
+    # The filters as list() takes them (required ones still required), plus paging only.
+    assert filters.__required_keys__ == walk.__required_keys__
+    assert filters.__optional_keys__ <= walk.__optional_keys__
+    extra = set(walk.__optional_keys__ - filters.__optional_keys__)
+    assert set(SerialPaging.__optional_keys__) <= extra <= PAGING_OPTIONS, extra
 
 
 CDR_FILTERS: dict[str, Any] = {
@@ -99,3 +109,23 @@ async def test_cdr_filters_are_sent_alike_by_list_pages_and_iterate(hostile_fact
     assert len(sent) == 3
     assert sent[0] == sent[1] == sent[2]
     assert set(sent[0]) == set(CDR_FILTERS)
+
+
+async def test_paging_options_are_not_sent_as_filters(hostile_factory: Any) -> None:
+    """``pages``' paging options set the request's paging only, never a filter of the query."""
+    with anyio.fail_after(20):
+        async with hostile_factory("tel4vn") as h:
+            pages = h.client.cdrs.pages(
+                **CDR_FILTERS,
+                page_size=7,
+                max_items=3,
+                concurrency=1,
+                prefetch=0,
+                pagination="offset",
+                timeout=10,
+            )
+            await anext(pages, None)
+            await pages.aclose()
+            (request,) = [r for r in h.served() if r.path == "/v2/cdr"]
+    assert set(request.query) == set(CDR_FILTERS) | {"limit", "offset"}
+    assert (request.query["limit"], request.query["offset"]) == ("7", "0")

@@ -10,6 +10,7 @@ import msgspec
 from ..._core.errors import ValidationError
 from ..._core.options import RequestExtras
 from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_pages
+from ..._core.paging import Paging, read_paging
 from ..._core.raw import last_request_id
 from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
@@ -20,12 +21,21 @@ from ..models import Call, CallListResponse
 if TYPE_CHECKING:
     from ..client import AsyncAICallCenterClient
 
-__all__ = ("DEFAULT_LIMIT", "MAX_PAGE_SIZE", "CallListing", "CallWindow")
+__all__ = (
+    "DEFAULT_LIMIT",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "CallListing",
+    "CallPaging",
+    "CallWindow",
+)
 
 #: The provider's default ``limit``.
 DEFAULT_LIMIT = 10
 #: Nothing larger is documented; telcall caps pages here to stay polite.
 MAX_PAGE_SIZE = 1000
+#: telcall's default ``page_size`` for ``pages`` / ``iterate``.
+DEFAULT_PAGE_SIZE = 100
 
 
 _calls = msgspec.json.Decoder(CallListResponse)
@@ -40,6 +50,11 @@ class CallWindow(RequestExtras, total=False):
 
     start_time: DateLike | None
     end_time: DateLike | None
+
+
+class CallPaging(Paging, CallWindow, total=False):
+    """What ``pages`` and ``iterate`` take: :class:`Paging` (``page_size`` 100 by default, at
+    most 1000) and the :class:`CallWindow`."""
 
 
 class CallListing(AsyncResource["AsyncAICallCenterClient"]):
@@ -85,30 +100,20 @@ class CallListing(AsyncResource["AsyncAICallCenterClient"]):
         params.update(limit=limit, offset=offset)
         return await self._fetch(path, params, timeout)
 
-    def _pages(
-        self,
-        path: str,
-        window: CallWindow,
-        page_size: int,
-        max_items: int | None,
-        concurrency: int,
-        prefetch: int,
-        timeout: Timeout | None,
-    ) -> AsyncGenerator[Page[Call], None]:
-        check_paging(
-            page_size=page_size,
-            max_items=max_items,
-            concurrency=concurrency,
-            prefetch=prefetch,
+    def _pages(self, path: str, options: CallPaging) -> AsyncGenerator[Page[Call], None]:
+        walk = read_paging(
+            options,
+            page_size=DEFAULT_PAGE_SIZE,
             max_page_size=MAX_PAGE_SIZE,
+            concurrency=options.get("concurrency", 1),
         )
-        params = self._params(window)
-        params.update(limit=page_size, offset=0)
+        params = self._params(options)
+        params.update(limit=walk.page_size, offset=0)
         return iterate_pages(
-            lambda p: self._fetch(path, p, timeout),
+            lambda p: self._fetch(path, p, walk.timeout),
             OffsetPagination(),
             params,
-            max_items=max_items,
-            concurrency=concurrency,
-            prefetch=prefetch,
+            max_items=walk.max_items,
+            concurrency=walk.concurrency,
+            prefetch=walk.prefetch,
         )

@@ -33,7 +33,7 @@ from ..models import (
     SkippedContact,
     SkipReason,
 )
-from ._calls import DEFAULT_LIMIT, CallListing, CallWindow
+from ._calls import DEFAULT_LIMIT, CallListing, CallPaging, CallWindow
 
 if TYPE_CHECKING:
     from ..client import AsyncAICallCenterClient
@@ -87,43 +87,16 @@ class AsyncCampaignCalls(CallListing):
         return await self._list(path, window, limit, offset, timeout)
 
     def pages(
-        self,
-        campaign_id: str,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallWindow],
+        self, campaign_id: str, **options: Unpack[CallPaging]
     ) -> AsyncGenerator[Page[Call], None]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
-        path = _path(campaign_id, "export")
-        return self._pages(path, window, page_size, max_items, concurrency, prefetch, timeout)
+        return self._pages(_path(campaign_id, "export"), options)
 
     def iterate(
-        self,
-        campaign_id: str,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallWindow],
+        self, campaign_id: str, **options: Unpack[CallPaging]
     ) -> AsyncGenerator[Call, None]:
         """Every call of the campaign, page by page (see :meth:`pages`)."""
-        return iterate_items(
-            self.pages(
-                campaign_id,
-                page_size=page_size,
-                max_items=max_items,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **window,
-            )
-        )
+        return iterate_items(self.pages(campaign_id, **options))
 
 
 class AsyncCampaigns(AsyncResource["AsyncAICallCenterClient"]):

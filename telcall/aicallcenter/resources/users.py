@@ -10,7 +10,7 @@ from ..._core.pagination import Page, iterate_items
 from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
 from ..models import Call
-from ._calls import DEFAULT_LIMIT, CallListing, CallWindow
+from ._calls import DEFAULT_LIMIT, CallListing, CallPaging, CallWindow
 
 if TYPE_CHECKING:
     from ..client import AsyncAICallCenterClient
@@ -41,40 +41,13 @@ class AsyncUserCalls(CallListing):
         """``GET /api/users/call-log``: one page (``.items``, ``.total``)."""
         return await self._list(_PATH, window, limit, offset, timeout)
 
-    def pages(
-        self,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallWindow],
-    ) -> AsyncGenerator[Page[Call], None]:
+    def pages(self, **options: Unpack[CallPaging]) -> AsyncGenerator[Page[Call], None]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
-        return self._pages(_PATH, window, page_size, max_items, concurrency, prefetch, timeout)
+        return self._pages(_PATH, options)
 
-    def iterate(
-        self,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallWindow],
-    ) -> AsyncGenerator[Call, None]:
+    def iterate(self, **options: Unpack[CallPaging]) -> AsyncGenerator[Call, None]:
         """Every call, page by page (see :meth:`pages`)."""
-        return iterate_items(
-            self.pages(
-                page_size=page_size,
-                max_items=max_items,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **window,
-            )
-        )
+        return iterate_items(self.pages(**options))
 
 
 class AsyncUsers(AsyncResource["AsyncAICallCenterClient"]):

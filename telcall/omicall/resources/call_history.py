@@ -6,10 +6,16 @@ here are closed-open, ``[from_date, to_date)``: ``from_date`` is included,
 both inclusive epoch milliseconds, so a window ``[a, b)`` is sent as
 ``from_date=a, to_date=b - 1``. Consecutive windows then share no
 millisecond and leave none out.
+
+Every timestamp OMICall documents is a non-negative epoch millisecond, and a call cannot be
+recorded in the future: a range must lie between 1970-01-01 UTC and 30 days (one window) from
+now. Anything outside is refused before any request, so a typo like year 1290 raises
+``ValidationError`` instead of sending one request per empty 30-day window (thousands).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Required, Unpack
@@ -25,6 +31,7 @@ from ..._core.pagination import (
     iterate_items,
     iterate_pages,
 )
+from ..._core.paging import SerialPaging, read_paging
 from ..._core.raw import last_request_id
 from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
@@ -34,7 +41,14 @@ from ..models import CallTransaction, CallTransactionPage, Envelope
 if TYPE_CHECKING:
     from ..client import AsyncOmicallClient
 
-__all__ = ("MAX_PAGE_SIZE", "MAX_WINDOW", "AsyncCallHistory", "CallHistoryRange", "split_windows")
+__all__ = (
+    "MAX_PAGE_SIZE",
+    "MAX_WINDOW",
+    "AsyncCallHistory",
+    "CallHistoryPaging",
+    "CallHistoryRange",
+    "split_windows",
+)
 
 #: The largest ``size`` OMICall serves.
 MAX_PAGE_SIZE = 50
@@ -66,6 +80,11 @@ class CallHistoryRange(RequestExtras, total=False):
     to_date: Required[DateLike]
 
 
+class CallHistoryPaging(SerialPaging, CallHistoryRange, total=False):
+    """What ``pages`` and ``iterate`` take: :class:`SerialPaging` (``page_size`` 50 by
+    default, the most OMICall serves) and the :class:`CallHistoryRange`."""
+
+
 class AsyncCallHistory(AsyncResource["AsyncOmicallClient"]):
     """Calls made and received (OMICall call transactions).
 
@@ -80,6 +99,16 @@ class AsyncCallHistory(AsyncResource["AsyncOmicallClient"]):
         end = to_epoch_ms(to_date, "to_date", tz)
         if end <= start:
             raise ValidationError(f"to_date ({to_date}) must be after from_date ({from_date})")
+        if start < 0:
+            raise ValidationError(
+                f"from_date ({from_date}) is before 1970-01-01 UTC: OMICall's epoch-millisecond "
+                "timestamps start there"
+            )
+        latest = time.time_ns() // 1_000_000 + _MAX_WINDOW_MS
+        if end > latest:
+            raise ValidationError(
+                f"to_date ({to_date}) is more than 30 days from now: no call is recorded there"
+            )
         return start, end
 
     async def _fetch(
@@ -132,13 +161,7 @@ class AsyncCallHistory(AsyncResource["AsyncOmicallClient"]):
         return await self._fetch(params, timeout)
 
     async def pages(
-        self,
-        *,
-        page_size: int = MAX_PAGE_SIZE,
-        max_items: int | None = None,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallHistoryRange],
+        self, **options: Unpack[CallHistoryPaging]
     ) -> AsyncGenerator[Page[CallTransaction], None]:
         """Every non-empty page of ``[from_date, to_date)``, window after window.
 
@@ -146,25 +169,19 @@ class AsyncCallHistory(AsyncResource["AsyncOmicallClient"]):
         (the last one shorter), each paged over ``has_next``. ``prefetch=1``
         fetches the next page of a window while you work on the current one.
         """
-        check_paging(
-            page_size=page_size,
-            max_items=max_items,
-            concurrency=1,
-            prefetch=prefetch,
-            max_page_size=MAX_PAGE_SIZE,
-        )
-        start, end = self._range(window)
-        remaining = max_items
+        walk = read_paging(options, page_size=MAX_PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+        start, end = self._range(options)
+        remaining = walk.max_items
         for lo, hi in split_windows(start, end):
             if remaining == 0:
                 return
-            params = {"page": 1, "size": page_size, "from_date": lo, "to_date": hi - 1}
+            params = {"page": 1, "size": walk.page_size, "from_date": lo, "to_date": hi - 1}
             pages = iterate_pages(
-                lambda p: self._fetch(p, timeout),
+                lambda p: self._fetch(p, walk.timeout),
                 PageNumberPagination(page_param="page", size_param="size"),
                 params,
                 max_items=remaining,
-                prefetch=prefetch,
+                prefetch=walk.prefetch,
             )
             try:
                 async for page in pages:
@@ -177,21 +194,7 @@ class AsyncCallHistory(AsyncResource["AsyncOmicallClient"]):
                 await pages.aclose()
 
     def iterate(
-        self,
-        *,
-        page_size: int = MAX_PAGE_SIZE,
-        max_items: int | None = None,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **window: Unpack[CallHistoryRange],
+        self, **options: Unpack[CallHistoryPaging]
     ) -> AsyncGenerator[CallTransaction, None]:
         """Every call of ``[from_date, to_date)``, page by page (see :meth:`pages`)."""
-        return iterate_items(
-            self.pages(
-                page_size=page_size,
-                max_items=max_items,
-                prefetch=prefetch,
-                timeout=timeout,
-                **window,
-            )
-        )
+        return iterate_items(self.pages(**options))

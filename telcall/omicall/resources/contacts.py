@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
@@ -18,6 +18,7 @@ from ..._core.pagination import (
     iterate_items,
     iterate_pages,
 )
+from ..._core.paging import SerialPaging, read_paging
 from ..._core.raw import last_request_id
 from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
@@ -42,7 +43,12 @@ from ..models import (
 if TYPE_CHECKING:
     from ..client import AsyncOmicallClient
 
-__all__ = ("MAX_PAGE_SIZE", "AsyncContacts", "ContactSearch")
+__all__ = (
+    "MAX_PAGE_SIZE",
+    "AsyncContacts",
+    "ContactPaging",
+    "ContactSearch",
+)
 
 #: The documented default page size; nothing larger is documented.
 MAX_PAGE_SIZE = 50
@@ -58,37 +64,38 @@ PhoneLike = ContactPhone | str | Mapping[str, Any]
 EmailLike = ContactEmail | str | Mapping[str, Any]
 
 
-def _phones(values: Sequence[PhoneLike] | None, where: str) -> list[ContactPhone] | None:
+E = TypeVar("E", ContactPhone, ContactEmail)
+
+
+def _entries(
+    values: Sequence[E | str | Mapping[str, Any]] | None,
+    kind: type[E],
+    field: str,
+    check: Callable[[str, str], object],
+) -> list[E] | None:
+    """``{"data": ...}`` entries of ``values`` (a plain string is its ``data``), each checked."""
     if values is None:
         return None
     out = []
     for i, value in enumerate(values):
-        field = f"{where}phones[{i}]"
-        phone = (
-            ContactPhone(data=value)
-            if isinstance(value, str)
-            else convert(value, ContactPhone, field)
-        )
-        check_phone(phone.data, f"{field}.data")
-        out.append(phone)
+        where = f"{field}[{i}]"
+        entry = kind(data=value) if isinstance(value, str) else convert(value, kind, where)
+        check(entry.data, f"{where}.data")
+        out.append(entry)
     return out
+
+
+def _check_email(value: str, field: str) -> None:
+    if "@" not in value:
+        raise ValidationError(f"{field} {value!r} is not an e-mail address")
+
+
+def _phones(values: Sequence[PhoneLike] | None, where: str) -> list[ContactPhone] | None:
+    return _entries(values, ContactPhone, f"{where}phones", check_phone)
 
 
 def _emails(values: Sequence[EmailLike] | None, where: str) -> list[ContactEmail] | None:
-    if values is None:
-        return None
-    out = []
-    for i, value in enumerate(values):
-        field = f"{where}emails[{i}]"
-        email = (
-            ContactEmail(data=value)
-            if isinstance(value, str)
-            else convert(value, ContactEmail, field)
-        )
-        if "@" not in email.data:
-            raise ValidationError(f"{field}.data {email.data!r} is not an e-mail address")
-        out.append(email)
-    return out
+    return _entries(values, ContactEmail, f"{where}emails", _check_email)
 
 
 def _shorthand(contact: object) -> object:
@@ -127,6 +134,11 @@ class ContactSearch(RequestExtras, total=False):
 
     keyword: str | None
     filters: Sequence[ContactFilter | Mapping[str, Any]] | None
+
+
+class ContactPaging(SerialPaging, ContactSearch, total=False):
+    """What ``pages`` and ``iterate`` take: :class:`SerialPaging` (``page_size`` 50 by
+    default, the most OMICall serves) and the :class:`ContactSearch`."""
 
 
 class AsyncContacts(AsyncResource["AsyncOmicallClient"]):
@@ -184,52 +196,22 @@ class AsyncContacts(AsyncResource["AsyncOmicallClient"]):
         params.update(page=page, size=size)
         return await self._fetch(params, timeout)
 
-    def pages(
-        self,
-        *,
-        page_size: int = MAX_PAGE_SIZE,
-        max_items: int | None = None,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **search: Unpack[ContactSearch],
-    ) -> AsyncGenerator[Page[Contact], None]:
+    def pages(self, **options: Unpack[ContactPaging]) -> AsyncGenerator[Page[Contact], None]:
         """Every matching page in order, following ``has_next``; ``prefetch=1`` overlaps I/O."""
-        check_paging(
-            page_size=page_size,
-            max_items=max_items,
-            concurrency=1,
-            prefetch=prefetch,
-            max_page_size=MAX_PAGE_SIZE,
-        )
-        params = self._query(search)
-        params.update(page=1, size=page_size)
+        walk = read_paging(options, page_size=MAX_PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+        params = self._query(options)
+        params.update(page=1, size=walk.page_size)
         return iterate_pages(
-            lambda p: self._fetch(p, timeout),
+            lambda p: self._fetch(p, walk.timeout),
             PageNumberPagination(page_param="page", size_param="size"),
             params,
-            max_items=max_items,
-            prefetch=prefetch,
+            max_items=walk.max_items,
+            prefetch=walk.prefetch,
         )
 
-    def iterate(
-        self,
-        *,
-        page_size: int = MAX_PAGE_SIZE,
-        max_items: int | None = None,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **search: Unpack[ContactSearch],
-    ) -> AsyncGenerator[Contact, None]:
+    def iterate(self, **options: Unpack[ContactPaging]) -> AsyncGenerator[Contact, None]:
         """Every matching contact, page by page (see :meth:`pages`)."""
-        return iterate_items(
-            self.pages(
-                page_size=page_size,
-                max_items=max_items,
-                prefetch=prefetch,
-                timeout=timeout,
-                **search,
-            )
-        )
+        return iterate_items(self.pages(**options))
 
     async def add(
         self,

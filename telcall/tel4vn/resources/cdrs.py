@@ -18,6 +18,7 @@ from ..._core.pagination import (
     iterate_items,
     iterate_pages,
 )
+from ..._core.paging import Paging, read_paging
 from ..._core.raw import last_request_id
 from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
@@ -35,9 +36,10 @@ from ..models import AnyCdr, Cdr, CdrMapping, CdrPage, FlexCdr, FlexCdrPage, Raw
 if TYPE_CHECKING:
     from ..client import AsyncTel4vnClient
 
-__all__ = ("AsyncCdrs", "CdrDecoder", "CdrFilters")
+__all__ = ("AsyncCdrs", "CdrDecoder", "CdrFilters", "CdrPaging")
 
 MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 500
 
 
 _default_page = msgspec.json.Decoder(CdrPage)
@@ -73,6 +75,14 @@ class CdrFilters(RequestExtras, total=False):
 _NO_FILTERS: dict[str, Any] = dict.fromkeys(
     name for name in CdrFilters.__annotations__ if name not in RequestExtras.__annotations__
 )
+
+
+class CdrPaging(Paging, CdrFilters, total=False):
+    """What ``pages`` and ``iterate`` take: :class:`Paging` (``page_size`` 500 by default, at
+    most 1000), ``pagination`` (``"scroll"``, the default, or ``"offset"``) and the
+    :class:`CdrFilters`."""
+
+    pagination: Literal["scroll", "offset"]
 
 
 class CdrDecoder:
@@ -160,7 +170,8 @@ class AsyncCdrs(AsyncResource["AsyncTel4vnClient"]):
         self._decoder = CdrDecoder(client.cdr_mapping)
 
     def _filters(self, filters: CdrFilters) -> dict[str, Any]:
-        given: dict[str, Any] = {**_NO_FILTERS, **filters}
+        # Only the filters: a pages() call's options carry its paging keys too.
+        given: dict[str, Any] = {name: filters.get(name) for name in _NO_FILTERS}
         tz = self._client.tz
         start = format_date(given["start_date"], "start_date", tz)
         end = format_date(given["end_date"], "end_date", tz)
@@ -246,17 +257,7 @@ class AsyncCdrs(AsyncResource["AsyncTel4vnClient"]):
         params.update(page=page, limit=limit, offset=offset, scroll_id=scroll_id)
         return await self._fetch(params, timeout)
 
-    def pages(
-        self,
-        *,
-        page_size: int = 500,
-        max_items: int | None = None,
-        pagination: Literal["scroll", "offset"] = "scroll",
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **filters: Unpack[CdrFilters],
-    ) -> AsyncGenerator[Page[AnyCdr], None]:
+    def pages(self, **options: Unpack[CdrPaging]) -> AsyncGenerator[Page[AnyCdr], None]:
         """Every matching page, in order.
 
         ``pagination="scroll"`` (the default) follows ``scroll_id``, or offsets
@@ -265,50 +266,29 @@ class AsyncCdrs(AsyncResource["AsyncTel4vnClient"]):
         pages in flight once ``total`` is known. ``prefetch=1`` fetches the
         next page while you work on the current one.
         """
-        check_paging(
-            page_size=page_size,
-            max_items=max_items,
-            concurrency=concurrency,
-            prefetch=prefetch,
+        walk = read_paging(
+            options,
+            page_size=DEFAULT_PAGE_SIZE,
             max_page_size=MAX_PAGE_SIZE,
+            concurrency=options.get("concurrency", 1),
         )
-        params = self._filters(filters)
-        params["limit"] = page_size
+        params = self._filters(options)
+        params["limit"] = walk.page_size
         strategy: Strategy
-        if pagination == "offset":
+        if options.get("pagination", "scroll") == "offset":
             params["offset"] = 0
             strategy = OffsetPagination()
         else:
             strategy = ScrollPagination()
         return iterate_pages(
-            lambda p: self._fetch(p, timeout),
+            lambda p: self._fetch(p, walk.timeout),
             strategy,
             params,
-            max_items=max_items,
-            concurrency=concurrency,
-            prefetch=prefetch,
+            max_items=walk.max_items,
+            concurrency=walk.concurrency,
+            prefetch=walk.prefetch,
         )
 
-    def iterate(
-        self,
-        *,
-        page_size: int = 500,
-        max_items: int | None = None,
-        pagination: Literal["scroll", "offset"] = "scroll",
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **filters: Unpack[CdrFilters],
-    ) -> AsyncGenerator[AnyCdr, None]:
+    def iterate(self, **options: Unpack[CdrPaging]) -> AsyncGenerator[AnyCdr, None]:
         """Every matching record, page by page (see :meth:`pages`)."""
-        return iterate_items(
-            self.pages(
-                page_size=page_size,
-                max_items=max_items,
-                pagination=pagination,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **filters,
-            )
-        )
+        return iterate_items(self.pages(**options))

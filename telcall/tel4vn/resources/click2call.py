@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, Required, Unpack
 
 import aiohttp
 import msgspec
@@ -17,7 +17,7 @@ from ..models import Click2CallResult
 if TYPE_CHECKING:
     from ..client import AsyncTel4vnClient
 
-__all__ = ("AsyncClick2Call", "CallOptions")
+__all__ = ("AsyncClick2Call", "CallOptions", "ClickCall")
 
 _result = msgspec.json.Decoder(Click2CallResult)
 
@@ -43,6 +43,15 @@ class CallOptions(RequestExtras, total=False):
     customer_id: str | None
 
 
+class ClickCall(CallOptions, total=False):
+    """What ``call`` and ``call_nowait`` take: ``ext`` (the agent's extension) and ``phone``
+    (the customer's number), both required, ``timeout`` and the :class:`CallOptions`."""
+
+    ext: Required[str]
+    phone: Required[str]
+    timeout: Timeout | None
+
+
 class AsyncClick2Call(AsyncResource["AsyncTel4vnClient"]):
     """Ring an agent's extension, then dial the customer.
 
@@ -51,56 +60,34 @@ class AsyncClick2Call(AsyncResource["AsyncTel4vnClient"]):
     ``ProviderError`` with ``code`` ``USER_BUSY`` / ``USER_NOT_REGISTERED``.
     """
 
-    def _params(self, ext: str, phone: str, options: CallOptions) -> dict[str, Any]:
+    def _params(self, call: ClickCall) -> dict[str, Any]:
+        ext, phone = call["ext"], call["phone"]
         require(ext=ext, phone=phone)
         check_phone(phone, "phone")
         return {
             "ext": ext,
             "phone": phone,
-            "src_cid_name": options.get("src_cid_name"),
-            "src_cid_number": options.get("src_cid_number"),
-            "dest_cid_name": options.get("dest_cid_name"),
-            "dest_cid_number": options.get("dest_cid_number"),
-            "auto_answer": options.get("auto_answer"),
-            "hotline": options.get("hotline"),
-            "customer_id": options.get("customer_id"),
+            "src_cid_name": call.get("src_cid_name"),
+            "src_cid_number": call.get("src_cid_number"),
+            "dest_cid_name": call.get("dest_cid_name"),
+            "dest_cid_number": call.get("dest_cid_number"),
+            "auto_answer": call.get("auto_answer"),
+            "hotline": call.get("hotline"),
+            "customer_id": call.get("customer_id"),
         }
 
-    async def call(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> Click2CallResult:
-        """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
+    async def _place(self, path: str, call: ClickCall, timeout: Timeout | None) -> Click2CallResult:
         return await self._client._request(
-            "GET",
-            "/v1/click2call",
-            _result,
-            params=self._params(ext, phone, options),
-            timeout=timeout or _RING_TIMEOUT,
-            idempotent=False,
+            "GET", path, _result, params=self._params(call), timeout=timeout, idempotent=False
         )
 
-    async def call_nowait(
-        self,
-        *,
-        ext: str,
-        phone: str,
-        timeout: Timeout | None = None,
-        **options: Unpack[CallOptions],
-    ) -> Click2CallResult:
+    async def call(self, **call: Unpack[ClickCall]) -> Click2CallResult:
+        """``GET /v1/click2call``: waits until the extension answers or hangs up (120 s)."""
+        return await self._place("/v1/click2call", call, call.get("timeout") or _RING_TIMEOUT)
+
+    async def call_nowait(self, **call: Unpack[ClickCall]) -> Click2CallResult:
         """``GET /v1/click2call/async``: returns the ``call_id`` at once (extension online)."""
-        return await self._client._request(
-            "GET",
-            "/v1/click2call/async",
-            _result,
-            params=self._params(ext, phone, options),
-            timeout=timeout,
-            idempotent=False,
-        )
+        return await self._place("/v1/click2call/async", call, call.get("timeout"))
 
     async def call_customer(
         self,

@@ -10,6 +10,7 @@ import msgspec
 from ..._core.errors import ValidationError
 from ..._core.options import RequestExtras
 from ..._core.pagination import OffsetPagination, Page, check_paging, iterate_items, iterate_pages
+from ..._core.paging import Paging, read_paging
 from ..._core.raw import last_request_id
 from ..._core.resource import AsyncResource
 from ..._core.transport import Timeout
@@ -20,13 +21,14 @@ from ..models import Customer, CustomerCreated, CustomerList, CustomerResponse, 
 if TYPE_CHECKING:
     from ..client import AsyncTel4vnClient
 
-__all__ = ("AsyncCustomers", "CustomerFilters")
+__all__ = ("AsyncCustomers", "CustomerFilters", "CustomerPaging")
 
 _list = msgspec.json.Decoder(CustomerList)
 _get = msgspec.json.Decoder(CustomerResponse)
 _created = msgspec.json.Decoder(CustomerCreated)
 
 MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
 
 
 class CustomerFilters(RequestExtras, total=False):
@@ -36,6 +38,11 @@ class CustomerFilters(RequestExtras, total=False):
     """
 
     campaign_id: str | None
+
+
+class CustomerPaging(Paging, CustomerFilters, total=False):
+    """What ``pages`` and ``iterate`` take: :class:`Paging` (``page_size`` 100 by default, at
+    most 1000) and the :class:`CustomerFilters`."""
 
 
 class AsyncCustomers(AsyncResource["AsyncTel4vnClient"]):
@@ -70,55 +77,27 @@ class AsyncCustomers(AsyncResource["AsyncTel4vnClient"]):
         params = {"campaign_id": filters.get("campaign_id"), "limit": limit, "offset": offset}
         return await self._fetch(params, timeout)
 
-    def pages(
-        self,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **filters: Unpack[CustomerFilters],
-    ) -> AsyncGenerator[Page[Customer], None]:
+    def pages(self, **options: Unpack[CustomerPaging]) -> AsyncGenerator[Page[Customer], None]:
         """Every page in order; ``concurrency`` pages in flight once ``total`` is known."""
-        check_paging(
-            page_size=page_size,
-            max_items=max_items,
-            concurrency=concurrency,
-            prefetch=prefetch,
+        walk = read_paging(
+            options,
+            page_size=DEFAULT_PAGE_SIZE,
             max_page_size=MAX_PAGE_SIZE,
+            concurrency=options.get("concurrency", 1),
         )
-        params = {"campaign_id": filters.get("campaign_id"), "limit": page_size, "offset": 0}
+        params = {"campaign_id": options.get("campaign_id"), "limit": walk.page_size, "offset": 0}
         return iterate_pages(
-            lambda p: self._fetch(p, timeout),
+            lambda p: self._fetch(p, walk.timeout),
             OffsetPagination(),
             params,
-            max_items=max_items,
-            concurrency=concurrency,
-            prefetch=prefetch,
+            max_items=walk.max_items,
+            concurrency=walk.concurrency,
+            prefetch=walk.prefetch,
         )
 
-    def iterate(
-        self,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        concurrency: int = 1,
-        prefetch: int = 0,
-        timeout: Timeout | None = None,
-        **filters: Unpack[CustomerFilters],
-    ) -> AsyncGenerator[Customer, None]:
+    def iterate(self, **options: Unpack[CustomerPaging]) -> AsyncGenerator[Customer, None]:
         """Every customer, page by page (see :meth:`pages`)."""
-        return iterate_items(
-            self.pages(
-                page_size=page_size,
-                max_items=max_items,
-                concurrency=concurrency,
-                prefetch=prefetch,
-                timeout=timeout,
-                **filters,
-            )
-        )
+        return iterate_items(self.pages(**options))
 
     async def get(
         self, customer_id: str, *, timeout: Timeout | None = None, **extras: Unpack[RequestExtras]
