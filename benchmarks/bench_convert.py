@@ -1,10 +1,14 @@
 """Convert wire records to the neutral shape: ``to_call_record()`` in a loop, or the batch.
 
     python -m benchmarks.bench_convert --provider tel4vn --variant batch --span-s 600
+    python -m benchmarks.bench_convert --compare [--rounds 3] [--span-s 6000]
 
 Variants: ``reference`` (``to_call_record()`` as it was, kept in
 ``tests/export/reference_convert.py``), ``loop`` (today's ``to_call_record()`` per record),
-``batch`` (``to_call_records()`` of the whole list).
+``batch`` (``to_call_records()`` a page at a time, ``--page-size`` records: what a scroll
+page holds, 1,000 for TEL4VN and AI Call Center). ``--compare`` runs every variant of every
+provider in its own process, in interleaved rounds, and prints the medians of the per-round
+ratios with their min–max.
 
 The records come from the simulators' own generators (no server), decoded once with the
 provider's wire model; the timed part is the conversion alone, best of ``--repeat``.
@@ -75,7 +79,7 @@ def _reference() -> Any:
     return module
 
 
-def converter(variant: str) -> Callable[[list[Any]], object]:
+def converter(variant: str, page_size: int = 1000) -> Callable[[list[Any]], object]:
     """The conversion a variant times."""
     if variant == "reference":
         convert = _reference().convert
@@ -83,23 +87,70 @@ def converter(variant: str) -> Callable[[list[Any]], object]:
     if variant == "loop":
         return lambda records: [r.to_call_record() for r in records]
     if variant == "batch":
-        return lambda records: type(records[0]).to_call_records(records)
+        return lambda records: [
+            type(records[0]).to_call_records(records[i : i + page_size])
+            for i in range(0, len(records), page_size)
+        ]
     raise SystemExit(f"unknown variant {variant!r}")
+
+
+VARIANTS = ("reference", "loop", "batch")
+
+
+def compare(rounds: int, span_s: float, records: int) -> None:
+    """Every variant of every provider, one process each, in interleaved rounds."""
+    from ._runner import Competitor, Stat, run_rounds, table
+
+    rows = []
+    for provider in PROVIDERS:
+        competitors = [
+            Competitor(v, v, "bench_convert", ("--provider", provider, "--variant", v))
+            for v in VARIANTS
+        ]
+        common = ["--records", str(records), "--span-s", str(span_s)]
+        results = run_rounds(competitors, rounds, common)
+        metric = "cpu_us_per_record"
+        us = " / ".join(f"{Stat.of([r[metric] for r in results[v]]).median:.2f}" for v in VARIANTS)
+        rows.append(
+            [
+                provider,
+                us,
+                Stat.ratio(results, "reference", "loop", metric).times(),
+                Stat.ratio(results, "reference", "batch", metric).times(),
+                Stat.ratio(results, "loop", "batch", metric).times(),
+            ]
+        )
+    header = [
+        "Wire model",
+        "µs/record: reference / loop / batch (median)",
+        "`to_call_record()` vs reference",
+        "batch vs reference",
+        "batch vs `to_call_record()` loop",
+    ]
+    print(table(header, rows))
 
 
 def main(argv: list[str] | None = None) -> None:
     """Time one variant on one provider's records; emit CPU µs per record."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--provider", choices=PROVIDERS, required=True)
-    parser.add_argument("--variant", required=True)
+    parser.add_argument("--provider", choices=PROVIDERS)
+    parser.add_argument("--variant", choices=VARIANTS)
+    parser.add_argument("--compare", action="store_true", help="every variant and provider")
+    parser.add_argument("--rounds", type=int, default=3, help="--compare: interleaved rounds")
+    parser.add_argument("--page-size", type=int, default=1000, help="batch: records a call")
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
         "--span-s", type=float, default=0.0, help="TEL4VN: spread the records over this many s"
     )
     args = parser.parse_args(argv)
+    if args.compare:
+        compare(args.rounds, args.span_s, args.records)
+        return
+    if args.provider is None or args.variant is None:
+        parser.error("--provider and --variant (or --compare)")
     records = wire_records(args.provider, args.records, args.span_s)
-    convert = converter(args.variant)
+    convert = converter(args.variant, args.page_size)
     convert(records)  # first-call costs (caches, lazy imports) are not what we compare
     cpu, wall = [], []
     for _ in range(args.repeat):

@@ -36,6 +36,7 @@ from typing import Any
 
 import msgspec
 
+from benchmarks._machine import describe, load
 from telcall import AsyncTel4vnClient
 from telcall.export import export_cdrs
 from telcall.export._sinks import Format
@@ -191,7 +192,12 @@ def _figures(n: int, runs: dict[str, list[Measure]]) -> dict[str, Any]:
 def main(quick: bool, records: int | None = None) -> dict[str, Any]:
     """Run the comparison; return the figures (throughputs, ratios, client CPU, peak RSS)."""
     n = records or (50_000 if quick else 1_000_000)
-    results: dict[str, Any] = {"cdrs": n}
+    info = describe()
+    results: dict[str, Any] = {
+        "cdrs": n,
+        "machine": f"{info['cpu']}, {info['python']}",
+        "load_before": load(),
+    }
     # The 0 ms ratios are the contested ones (CPU-bound on shared cores): more rounds. With
     # latency only the NDJSON export is compared, to keep the run short.
     for label, latency, rounds, who in (
@@ -209,6 +215,7 @@ def main(quick: bool, records: int | None = None) -> dict[str, Any]:
                     }
                     for fmt in FORMATS
                 }
+    results["load_after"] = load()
     return results
 
 

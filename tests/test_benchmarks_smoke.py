@@ -29,14 +29,18 @@ SECTIONS = (
 
 @pytest.mark.slow
 def test_quick_run_prints_every_section() -> None:
-    """A quick run exits 0 within a minute and prints every section, none failed."""
+    """A quick run exits 0 and prints every section, none failed (the timeout guards a hang).
+
+    The quick sizes keep it near a minute on two idle cores; under other suites' load it
+    takes longer, which says nothing about telcall, so the timeout is generous.
+    """
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--no-write"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         check=False,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

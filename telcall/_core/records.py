@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import enum
 import functools
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -239,6 +240,36 @@ class LocalTimes(dict[str, "datetime | None"]):
     def __missing__(self, value: str) -> datetime | None:
         parsed = self[value] = parse_local_time(value, self.tz)
         return parsed
+
+    def fill(self, *columns: Iterable[str]) -> LocalTimes:
+        """Parse the distinct values of ``columns`` at once, in C where they are plain.
+
+        Plain means every value is ``""`` or naive ``YYYY-MM-DD HH:MM:SS`` (19 characters),
+        none on Go's zero day: msgspec parses those in one call (~0.05 µs a value against
+        ~0.5 for :func:`parse_local_time`), accepting a subset of what ``fromisoformat``
+        does with the same result, and ``datetime.combine`` attaches the zone inside
+        ``map``. A page with any other value (offsets, fractions, a value msgspec refuses)
+        is left to ``__missing__``, so it parses, and fails, exactly as one record would.
+        """
+        values = set().union(*columns)
+        values.discard("")
+        if not values or set(map(len, values)) != {19}:
+            return self
+        ordered = list(values)
+        try:
+            naive = msgspec.convert(ordered, _NaiveTimes)
+        except msgspec.ValidationError:
+            return self
+        if min(naive) < _AFTER_ZERO_DAY:
+            return self
+        aware = map(datetime.combine, naive, map(datetime.time, naive), itertools.repeat(self.tz))
+        self.update(zip(ordered, aware, strict=True))
+        return self
+
+
+_NaiveTimes = list[Annotated[datetime, msgspec.Meta(tz=False)]]
+# Go's zero time (0001-01-01...) means "never": such a page takes the per-value path.
+_AFTER_ZERO_DAY = datetime(1, 1, 2)
 
 
 class Texts(dict["str | None", "str | None"]):

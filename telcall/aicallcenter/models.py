@@ -8,6 +8,7 @@ its parts are telcall's own report of a batched import, not wire models.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, Literal
@@ -225,8 +226,12 @@ class Call(_Wire, gc=False):
     @staticmethod
     def to_call_records(calls: Sequence[Call], tz: tzinfo | None = None) -> list[CallRecord]:
         """``to_call_record()`` of each, in one call (what pages and exports use)."""
-        time, text = LocalTimes(tz or DEFAULT_TZ).__getitem__, Texts().__getitem__
+        times = LocalTimes(tz or DEFAULT_TZ).fill(map(_CALLED_AT, calls))
+        time, text = times.__getitem__, Texts().__getitem__
         return [_record(call, time, text) for call in calls]
+
+
+_CALLED_AT = operator.attrgetter("called_at")
 
 
 _STATES = {ANSWERED: CallStatus.ANSWERED, FAILED: CallStatus.FAILED}

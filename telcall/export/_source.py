@@ -247,13 +247,11 @@ class Tel4vnSource(_ClientSource["AsyncTel4vnClient"]):
         )
         try:
             async for page in pages:
+                # A record's id is its wire id stripped (``cdr_id``), already computed.
                 yield [
-                    (
-                        cdr.cdr_id,
-                        record.started_at if isinstance(record, CallRecord) else None,
-                        record,
-                        cdr,
-                    )
+                    (record.id, record.started_at, record, cdr)
+                    if type(record) is CallRecord
+                    else (cdr.cdr_id, None, record, cdr)
                     for cdr, record in zip(page.items, _converted(page.items, tz), strict=True)
                 ]
         finally:

@@ -9,6 +9,7 @@ done only when asked for.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from typing import Annotated, Any, Literal
@@ -256,8 +257,16 @@ class Cdr(_Wire, gc=False):
     @staticmethod
     def to_call_records(cdrs: Sequence[Cdr], tz: tzinfo | None = None) -> list[CallRecord]:
         """``to_call_record()`` of each, in one call (what pages and exports use)."""
-        time, text = LocalTimes(tz or DEFAULT_TZ).__getitem__, Texts().__getitem__
+        times = LocalTimes(tz or DEFAULT_TZ).fill(
+            map(_STARTED, cdrs), map(_ANSWERED, cdrs), map(_ENDED, cdrs)
+        )
+        time, text = times.__getitem__, Texts().__getitem__
         return [_cdr_record(cdr, time, text) for cdr in cdrs]
+
+
+_STARTED = operator.attrgetter("time_started")
+_ANSWERED = operator.attrgetter("time_answered")
+_ENDED = operator.attrgetter("time_ended")
 
 
 def _cdr_record(cdr: Cdr, time: _Time, text: _Text) -> CallRecord:
@@ -327,8 +336,16 @@ class FlexCdr(_Wire, gc=False):
     @staticmethod
     def to_call_records(cdrs: Sequence[FlexCdr], tz: tzinfo | None = None) -> list[CallRecord]:
         """``to_call_record()`` of each, in one call (what pages and exports use)."""
-        time, text = LocalTimes(tz or DEFAULT_TZ).__getitem__, Texts().__getitem__
+        times = LocalTimes(tz or DEFAULT_TZ).fill(
+            map(_DIAL_AT, cdrs), map(_ANSWERED_AT, cdrs), map(_HANGUP_AT, cdrs)
+        )
+        time, text = times.__getitem__, Texts().__getitem__
         return [_flex_record(cdr, time, text) for cdr in cdrs]
+
+
+_DIAL_AT = operator.attrgetter("dialAt")
+_ANSWERED_AT = operator.attrgetter("answeredAt")
+_HANGUP_AT = operator.attrgetter("hangupAt")
 
 
 def _flex_record(cdr: FlexCdr, time: _Time, text: _Text) -> CallRecord:

@@ -164,12 +164,17 @@ def test_cdr_page_bytes_shape():
     assert "cdrId" in body["data"][0]
 
 
-def test_page_encoding_is_fast():
-    """A 1,000-record page is built and encoded in well under 50 ms."""
-    cdr_page_bytes(1000)
-    started = time.perf_counter()
-    cdr_page_bytes(1000)
-    assert time.perf_counter() - started < 0.05
+def test_page_encoding_is_the_store_records():
+    """A 1,000-record page holds the store's records in order and encodes the same every time.
+
+    Its speed (the claim this test once timed) is measured in ``benchmarks/``'s decode section.
+    """
+    page = cdr_page_bytes(1000)
+    assert page == cdr_page_bytes(1000)
+    body = msgspec.json.decode(page)
+    store = CdrStore(1000)
+    assert body["data"] == [store.record(i) for i in range(1000)]
+    assert (body["limit"], body["offset"], body["total"]) == (1000, 0, 1000)
 
 
 def test_lookup_is_constant_time():
