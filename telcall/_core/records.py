@@ -4,20 +4,21 @@ Every provider's wire model converts to :class:`CallRecord` through its own
 ``to_call_record()``; the helpers here hold the rules the providers share:
 parsing naive provider-local timestamps, ``""`` meaning "absent", and mapping
 the many spellings of a status or direction onto one enum. ``to_call_record()``
-and the page-at-a-time ``to_call_records()`` (which ``page.to_arrow()`` and the
-export build on) run the same per-record function over these rules.
+applies them to one record; the page-at-a-time ``to_call_records()`` (which
+``page.to_arrow()`` and the export build on) applies the same functions a column
+at a time (:func:`texts`, :class:`LocalTimes`, ``map``), so no Python frame runs
+per record, and builds the records with one ``map(CallRecord, *columns)``.
 """
 
 from __future__ import annotations
 
 import enum
-import functools
 import itertools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -28,16 +29,16 @@ __all__ = (
     "CallStatus",
     "Direction",
     "LocalTimes",
-    "Texts",
     "direction_from_text",
     "from_epoch_ms",
     "from_epoch_s",
     "guess_direction",
-    "local_time_parser",
     "none_if_empty",
     "parse_local_time",
     "resolve_tz",
     "status_from_text",
+    "talk_seconds",
+    "texts",
     "to_call_records",
 )
 
@@ -142,9 +143,12 @@ def status_from_text(value: str | None) -> CallStatus:
 
 
 @lru_cache(maxsize=1024)
-def direction_from_text(value: str | None) -> Direction:
-    """Map a provider's direction word (any case) onto :class:`Direction`."""
-    if not value:
+def direction_from_text(value: object) -> Direction:
+    """Map a provider's direction word (any case) onto :class:`Direction`; a non-word: unknown.
+
+    TEL4VN's default mapping sometimes sends an integer instead of a word.
+    """
+    if not value or not isinstance(value, str):
         return Direction.UNKNOWN
     return _DIRECTION_WORDS.get(value.strip().lower(), Direction.UNKNOWN)
 
@@ -192,6 +196,27 @@ def none_if_empty(value: str | None) -> str | None:
     return (value and value.strip()) or None
 
 
+# dict.get(value, value): the mapped value, or the value itself; a C call, no frame.
+_NONE_AS_EMPTY = cast("Callable[[str | None, str | None], str]", {None: ""}.get)
+_EMPTY_AS_NONE = cast("Callable[[str, str], str | None]", {"": None}.get)
+
+
+def texts(column: Sequence[str | None]) -> Iterator[str | None]:
+    """:func:`none_if_empty` of each value of ``column``, in C (~0.1 µs a value, no frame)."""
+    stripped = list(map(str.strip, map(_NONE_AS_EMPTY, column, column)))
+    return map(_EMPTY_AS_NONE, stripped, stripped)
+
+
+def talk_seconds(answered: datetime | None, ended: datetime | None) -> int:
+    """Whole seconds from answer to hang-up; ``0`` when either is missing or they are reversed."""
+    if not (answered and ended):
+        return 0
+    # days and seconds floor the difference, as ``// timedelta(seconds=1)`` would, at a
+    # third of its cost (no big-integer microseconds).
+    talk = ended - answered
+    return max(talk.days * 86_400 + talk.seconds, 0)
+
+
 @lru_cache(maxsize=32)
 def resolve_tz(tz: str | tzinfo | None) -> tzinfo:
     """Turn a zone name, a ``tzinfo`` or ``None`` (the default zone) into a ``tzinfo``."""
@@ -214,12 +239,9 @@ def parse_local_time(value: str | None, tz: tzinfo | None = None) -> datetime | 
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is not None:
         return parsed
-    # Building the aware value directly is ~2.5x cheaper than .replace(tzinfo=...),
-    # and this runs three times per CDR converted.
-    p = parsed
-    return datetime(
-        p.year, p.month, p.day, p.hour, p.minute, p.second, p.microsecond, tz or DEFAULT_TZ
-    )
+    # combine() attaches the zone in one C call: ~3x cheaper than datetime(year, ...,
+    # tz) and far cheaper than .replace(tzinfo=...); this runs three times per CDR.
+    return datetime.combine(parsed, parsed.time(), tz or DEFAULT_TZ)
 
 
 class LocalTimes(dict[str, "datetime | None"]):
@@ -270,22 +292,6 @@ class LocalTimes(dict[str, "datetime | None"]):
 _NaiveTimes = list[Annotated[datetime, msgspec.Meta(tz=False)]]
 # Go's zero time (0001-01-01...) means "never": such a page takes the per-value path.
 _AFTER_ZERO_DAY = datetime(1, 1, 2)
-
-
-class Texts(dict["str | None", "str | None"]):
-    """:func:`none_if_empty`, each distinct value once (for the few-valued columns of a page)."""
-
-    __slots__ = ()
-
-    def __missing__(self, value: str | None) -> str | None:
-        text = self[value] = none_if_empty(value)
-        return text
-
-
-@lru_cache(maxsize=32)
-def local_time_parser(tz: tzinfo) -> Callable[[str], datetime | None]:
-    """:func:`parse_local_time` in ``tz`` as a one-argument callable (one record's converter)."""
-    return functools.partial(parse_local_time, tz=tz)
 
 
 def from_epoch_s(value: float | None, tz: tzinfo = UTC) -> datetime | None:

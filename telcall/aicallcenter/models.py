@@ -8,9 +8,9 @@ its parts are telcall's own report of a batched import, not wire models.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Sequence
-from datetime import datetime, tzinfo
+from collections.abc import Sequence
+from datetime import tzinfo
+from itertools import repeat
 from typing import Any, Literal
 
 import msgspec
@@ -22,9 +22,9 @@ from .._core.records import (
     CallStatus,
     Direction,
     LocalTimes,
-    Texts,
-    local_time_parser,
     none_if_empty,
+    parse_local_time,
+    texts,
 )
 from .._core.redaction import mask
 
@@ -221,47 +221,66 @@ class Call(_Wire, gc=False):
 
     def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
         """Convert to the provider-neutral record; ``called_at`` is read in ``tz``."""
-        return _record(self, local_time_parser(tz or DEFAULT_TZ), none_if_empty)
+        status = _STATES.get(self.state, CallStatus.UNKNOWN)
+        # Fields by position, in CallRecord's order: msgspec builds it ~10x faster than by
+        # keyword. to_call_records() below is the same mapping, a column at a time.
+        return CallRecord(
+            str(self.call_id),
+            PROVIDER,
+            # The service places calls; it does not take them.
+            Direction.OUTBOUND,
+            none_if_empty(self.caller_id),
+            none_if_empty(self.callee_id),
+            None,
+            parse_local_time(self.called_at, tz or DEFAULT_TZ),
+            None,
+            None,
+            self.duration,
+            _billsec(self.duration, status),
+            status,
+            _raw_state(self.state),
+            none_if_empty(self.note),
+        )
 
     @staticmethod
     def to_call_records(calls: Sequence[Call], tz: tzinfo | None = None) -> list[CallRecord]:
-        """``to_call_record()`` of each, in one call (what pages and exports use)."""
-        times = LocalTimes(tz or DEFAULT_TZ).fill(map(_CALLED_AT, calls))
-        time, text = times.__getitem__, Texts().__getitem__
-        return [_record(call, time, text) for call in calls]
+        """``to_call_record()`` of each, a column at a time (what pages and exports use)."""
+        called = [call.called_at for call in calls]
+        time = LocalTimes(tz or DEFAULT_TZ).fill(called).__getitem__
+        states = [call.state for call in calls]
+        statuses = list(map(_STATES.get, states, repeat(CallStatus.UNKNOWN)))
+        durations = [call.duration for call in calls]
+        return list(
+            map(
+                CallRecord,
+                map(str, [call.call_id for call in calls]),
+                repeat(PROVIDER),
+                repeat(Direction.OUTBOUND),
+                texts([call.caller_id for call in calls]),
+                texts([call.callee_id for call in calls]),
+                repeat(None),
+                map(time, called),
+                repeat(None),
+                repeat(None),
+                durations,
+                map(_billsec, durations, statuses),
+                statuses,
+                map(_raw_state, states),
+                texts([call.note for call in calls]),
+            )
+        )
 
 
-_CALLED_AT = operator.attrgetter("called_at")
+_STATES: dict[int | None, CallStatus] = {ANSWERED: CallStatus.ANSWERED, FAILED: CallStatus.FAILED}
 
 
-_STATES = {ANSWERED: CallStatus.ANSWERED, FAILED: CallStatus.FAILED}
+def _billsec(duration: int, status: CallStatus) -> int:
+    # The service reports one duration: the talk time of an answered call.
+    return duration if status is CallStatus.ANSWERED else 0
 
 
-def _record(
-    call: Call, time: Callable[[str], datetime | None], text: Callable[[str | None], str | None]
-) -> CallRecord:
-    # ``time`` and ``text`` are parse_local_time and none_if_empty, or for a page their
-    # memos (few distinct values). Fields by position, in CallRecord's order: msgspec
-    # builds it ~10x faster than by keyword.
-    state = call.state
-    status = _STATES.get(state, CallStatus.UNKNOWN) if state is not None else CallStatus.UNKNOWN
-    return CallRecord(
-        str(call.call_id),
-        PROVIDER,
-        # The service places calls; it does not take them.
-        Direction.OUTBOUND,
-        text(call.caller_id),
-        none_if_empty(call.callee_id),
-        None,
-        time(call.called_at),
-        None,
-        None,
-        call.duration,
-        call.duration if status is CallStatus.ANSWERED else 0,
-        status,
-        None if state is None else str(state),
-        text(call.note),
-    )
+def _raw_state(state: int | None) -> str | None:
+    return None if state is None else str(state)
 
 
 class CallList(_Wire, kw_only=True):

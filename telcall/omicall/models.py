@@ -12,8 +12,9 @@ returned as the envelope with the payload untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import tzinfo
+from itertools import repeat
 from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
@@ -22,12 +23,12 @@ from .._core.records import (
     DEFAULT_TZ,
     CallRecord,
     CallStatus,
-    Texts,
     direction_from_text,
     from_epoch_ms,
     from_epoch_s,
     none_if_empty,
     status_from_text,
+    texts,
 )
 from .._core.redaction import mask
 
@@ -350,44 +351,68 @@ class CallTransaction(_Wire):
 
     def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
         """Convert to the provider-neutral record; times are shown in ``tz`` (default VN time)."""
-        return _record(self, tz or DEFAULT_TZ, none_if_empty)
+        zone = tz or DEFAULT_TZ
+        status = status_from_text(self.disposition)
+        # Fields by position, in CallRecord's order: msgspec builds it ~10x faster than by
+        # keyword. to_call_records() below is the same mapping, a column at a time.
+        return CallRecord(
+            self.transaction_id,
+            PROVIDER,
+            direction_from_text(self.direction),
+            none_if_empty(self.source_number),
+            none_if_empty(self.destination_number),
+            none_if_empty(self.sip_user),
+            from_epoch_s(self.time_start_call, zone) or from_epoch_ms(self.created_date, zone),
+            from_epoch_s(self.time_start_to_answer, zone) if status is _ANSWERED else None,
+            from_epoch_s(self.time_end_call, zone),
+            self.duration,
+            self.bill_sec,
+            status,
+            none_if_empty(self.disposition),
+            none_if_empty(self.hangup_cause),
+            none_if_empty(self.recording_file_url),
+        )
 
     @staticmethod
     def to_call_records(
         items: Sequence[CallTransaction], tz: tzinfo | None = None
     ) -> list[CallRecord]:
-        """``to_call_record()`` of each, in one call (what pages and exports use)."""
-        zone, text = tz or DEFAULT_TZ, Texts().__getitem__
-        return [_record(item, zone, text) for item in items]
+        """``to_call_record()`` of each, a column at a time (what pages and exports use)."""
+        zone = tz or DEFAULT_TZ
+        dispositions = [item.disposition for item in items]
+        statuses = list(map(status_from_text, dispositions))
+        started = list(map(from_epoch_s, [item.time_start_call for item in items], repeat(zone)))
+        # Read only where the record has no start, as to_call_record() does: a bad
+        # created_date elsewhere must not fail the page.
+        for i in [i for i, at in enumerate(started) if not at]:
+            started[i] = from_epoch_ms(items[i].created_date, zone)
+        answered = [
+            from_epoch_s(item.time_start_to_answer, zone) if status is _ANSWERED else None
+            for item, status in zip(items, statuses, strict=True)
+        ]
+        return list(
+            map(
+                CallRecord,
+                [item.transaction_id for item in items],
+                repeat(PROVIDER),
+                map(direction_from_text, [item.direction for item in items]),
+                texts([item.source_number for item in items]),
+                texts([item.destination_number for item in items]),
+                texts([item.sip_user for item in items]),
+                started,
+                answered,
+                map(from_epoch_s, [item.time_end_call for item in items], repeat(zone)),
+                [item.duration for item in items],
+                [item.bill_sec for item in items],
+                statuses,
+                texts(dispositions),
+                texts([item.hangup_cause for item in items]),
+                texts([item.recording_file_url for item in items]),
+            )
+        )
 
 
-def _record(
-    item: CallTransaction, tz: tzinfo, text: Callable[[str | None], str | None]
-) -> CallRecord:
-    # ``text`` is none_if_empty, or for a page its memo (few distinct values). Fields by
-    # position, in CallRecord's order: msgspec builds it ~10x faster than by keyword.
-    started = from_epoch_s(item.time_start_call, tz) or from_epoch_ms(item.created_date, tz)
-    status = status_from_text(item.disposition)
-    answered = (
-        from_epoch_s(item.time_start_to_answer, tz) if status is CallStatus.ANSWERED else None
-    )
-    return CallRecord(
-        item.transaction_id,
-        PROVIDER,
-        direction_from_text(item.direction),
-        none_if_empty(item.source_number),
-        none_if_empty(item.destination_number),
-        text(item.sip_user),
-        started,
-        answered,
-        from_epoch_s(item.time_end_call, tz),
-        item.duration,
-        item.bill_sec,
-        status,
-        text(item.disposition),
-        text(item.hangup_cause),
-        none_if_empty(item.recording_file_url),
-    )
+_ANSWERED = CallStatus.ANSWERED
 
 
 class CallTransactionPage(_Wire):

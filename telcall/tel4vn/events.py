@@ -29,6 +29,7 @@ from telcall._core.records import (
     parse_local_time,
     resolve_tz,
     status_from_text,
+    talk_seconds,
 )
 
 __all__ = (
@@ -123,7 +124,7 @@ class CdrEvent(_BaseEvent, frozen=True, tag="cdr"):
         ended = parse_local_time(self.time_ended, zone)
         billsec = self.billsec
         if billsec is None:
-            billsec = int((ended - answered).total_seconds()) if answered and ended else 0
+            billsec = talk_seconds(answered, ended)
         return CallRecord(
             id=self.call_id.strip(),
             provider="tel4vn",
@@ -141,10 +142,9 @@ class CdrEvent(_BaseEvent, frozen=True, tag="cdr"):
         )
 
     def _direction(self) -> Direction:
-        if isinstance(self.direction, str):
-            direction = direction_from_text(self.direction)
-            if direction is not Direction.UNKNOWN:
-                return direction
+        direction = direction_from_text(self.direction)
+        if direction is not Direction.UNKNOWN:
+            return direction
         # The integer codes are undocumented; the numbers are a better witness.
         return guess_direction(self.from_number, self.to_number)
 

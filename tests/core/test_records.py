@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, strategies as st
 
 from telcall import CallStatus, Direction
 from telcall._core.records import (
+    direction_from_text,
     from_epoch_ms,
     guess_direction,
     none_if_empty,
     parse_local_time,
     status_from_text,
+    talk_seconds,
+    texts,
 )
 
 
@@ -88,3 +92,51 @@ def test_small_helpers() -> None:
     assert none_if_empty(" x ") == "x"
     assert from_epoch_ms(1747128866529) == datetime(2025, 5, 13, 9, 34, 26, 529000, tzinfo=UTC)
     assert from_epoch_ms(0) is None
+
+
+@given(st.lists(st.none() | st.text(alphabet=st.sampled_from(" \t\n\u3000a7"), max_size=4)))
+def test_texts_is_none_if_empty_of_each(column: list[str | None]) -> None:
+    """The column-at-a-time texts() gives none_if_empty() of every value, in order."""
+    assert list(texts(column)) == [none_if_empty(value) for value in column]
+
+
+_INSTANTS = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(st.none() | _INSTANTS, st.none() | _INSTANTS)
+def test_talk_seconds_floors_and_clamps(answered: datetime | None, ended: datetime | None) -> None:
+    """Talk time is the floored whole seconds from answer to end, never negative, 0 if absent."""
+    expected = max((ended - answered) // timedelta(seconds=1), 0) if answered and ended else 0
+    assert talk_seconds(answered, ended) == expected
+
+
+@pytest.mark.parametrize(
+    ("answered_after", "ended_after", "seconds"),
+    [
+        pytest.param(timedelta(0), timedelta(seconds=59, microseconds=999_999), 59, id="floored"),
+        pytest.param(timedelta(seconds=5), timedelta(0), 0, id="reversed"),
+        pytest.param(timedelta(0), timedelta(days=2, seconds=3), 172_803, id="days"),
+    ],
+)
+def test_talk_seconds_cases(
+    answered_after: timedelta, ended_after: timedelta, seconds: int
+) -> None:
+    """Sub-second remainders are dropped, reversed times give 0, whole days count."""
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    assert talk_seconds(start + answered_after, start + ended_after) == seconds
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(3, id="int"),
+        pytest.param(None, id="none"),
+        pytest.param("", id="empty"),
+        pytest.param("sideways", id="unknown-word"),
+    ],
+)
+def test_direction_from_text_of_a_non_word_is_unknown(value: object) -> None:
+    """TEL4VN's integer direction codes and unknown words map to UNKNOWN, never raise."""
+    assert direction_from_text(value) is Direction.UNKNOWN
