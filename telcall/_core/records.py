@@ -30,6 +30,8 @@ __all__ = (
     "Direction",
     "LocalTimes",
     "direction_from_text",
+    "direction_of",
+    "directions",
     "from_epoch_ms",
     "from_epoch_s",
     "guess_direction",
@@ -189,6 +191,30 @@ def guess_direction(from_number: str | None, to_number: str | None) -> Direction
     if from_number and to_number:
         return Direction.LOCAL
     return Direction.UNKNOWN
+
+
+def direction_of(word: object, from_number: str | None, to_number: str | None) -> Direction:
+    """The direction ``word`` names, else the one the two numbers suggest."""
+    direction = direction_from_text(word)
+    if direction is Direction.UNKNOWN:
+        return guess_direction(from_number, to_number)
+    return direction
+
+
+def directions(
+    words: Sequence[object],
+    from_numbers: Sequence[str | None],
+    to_numbers: Sequence[str | None],
+) -> list[Direction]:
+    """:func:`direction_of` of each record, a column at a time.
+
+    The numbers are read only for the records whose word says nothing (a few per page).
+    """
+    column = list(map(direction_from_text, words))
+    unknown = Direction.UNKNOWN
+    for i in [i for i, direction in enumerate(column) if direction is unknown]:
+        column[i] = guess_direction(from_numbers[i], to_numbers[i])
+    return column
 
 
 def none_if_empty(value: str | None) -> str | None:

@@ -22,9 +22,7 @@ import msgspec
 from telcall._core.errors import ValidationError
 from telcall._core.records import (
     CallRecord,
-    Direction,
-    direction_from_text,
-    guess_direction,
+    direction_of,
     none_if_empty,
     parse_local_time,
     resolve_tz,
@@ -128,7 +126,7 @@ class CdrEvent(_BaseEvent, frozen=True, tag="cdr"):
         return CallRecord(
             id=self.call_id.strip(),
             provider="tel4vn",
-            direction=self._direction(),
+            direction=direction_of(self.direction, self.from_number, self.to_number),
             from_number=none_if_empty(self.from_number),
             to_number=none_if_empty(self.to_number),
             started_at=started,
@@ -140,13 +138,6 @@ class CdrEvent(_BaseEvent, frozen=True, tag="cdr"):
             raw_status=none_if_empty(self.status),
             recording_url=none_if_empty(self.recording_url),
         )
-
-    def _direction(self) -> Direction:
-        direction = direction_from_text(self.direction)
-        if direction is not Direction.UNKNOWN:
-            return direction
-        # The integer codes are undocumented; the numbers are a better witness.
-        return guess_direction(self.from_number, self.to_number)
 
 
 Event: TypeAlias = RingingEvent | AnsweredEvent | HangupEvent | CdrEvent

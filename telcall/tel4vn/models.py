@@ -19,10 +19,10 @@ import msgspec
 from .._core.records import (
     DEFAULT_TZ,
     CallRecord,
-    Direction,
     LocalTimes,
     direction_from_text,
-    guess_direction,
+    direction_of,
+    directions,
     none_if_empty,
     parse_local_time,
     status_from_text,
@@ -251,9 +251,6 @@ class Cdr(_Wire, gc=False):
     def to_call_record(self, tz: tzinfo | None = None) -> CallRecord:
         """Convert to the provider-neutral record; naive times are read in ``tz``."""
         zone = tz or DEFAULT_TZ
-        direction = direction_from_text(self.direction)
-        if direction is Direction.UNKNOWN:
-            direction = guess_direction(self.from_number, self.to_number)
         answered = parse_local_time(self.time_answered, zone)
         ended = parse_local_time(self.time_ended, zone)
         # Fields by position, in CallRecord's order: msgspec builds it ~10x faster than by
@@ -261,7 +258,7 @@ class Cdr(_Wire, gc=False):
         return CallRecord(
             self.id.strip(),
             PROVIDER,
-            direction,
+            direction_of(self.direction, self.from_number, self.to_number),
             none_if_empty(self.from_number),
             none_if_empty(self.to_number),
             none_if_empty(self.extension),
@@ -293,7 +290,7 @@ class Cdr(_Wire, gc=False):
                 CallRecord,
                 map(str.strip, [cdr.id for cdr in cdrs]),
                 repeat(PROVIDER),
-                _directions([cdr.direction for cdr in cdrs], from_numbers, to_numbers),
+                directions([cdr.direction for cdr in cdrs], from_numbers, to_numbers),
                 texts(from_numbers),
                 texts(to_numbers),
                 texts([cdr.extension for cdr in cdrs]),
@@ -309,17 +306,6 @@ class Cdr(_Wire, gc=False):
                 texts([cdr.customer_id for cdr in cdrs]),
             )
         )
-
-
-def _directions(
-    words: list[str | int], from_numbers: list[str], to_numbers: list[str]
-) -> list[Direction]:
-    """Each record's direction word, guessed from its numbers where the word says nothing."""
-    directions = list(map(direction_from_text, words))
-    unknown = Direction.UNKNOWN
-    for i in [i for i, direction in enumerate(directions) if direction is unknown]:
-        directions[i] = guess_direction(from_numbers[i], to_numbers[i])
-    return directions
 
 
 class FlexCdr(_Wire, gc=False):

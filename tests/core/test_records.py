@@ -10,6 +10,8 @@ from hypothesis import given, strategies as st
 from telcall import CallStatus, Direction
 from telcall._core.records import (
     direction_from_text,
+    direction_of,
+    directions,
     from_epoch_ms,
     guess_direction,
     none_if_empty,
@@ -140,3 +142,13 @@ def test_talk_seconds_cases(
 def test_direction_from_text_of_a_non_word_is_unknown(value: object) -> None:
     """TEL4VN's integer direction codes and unknown words map to UNKNOWN, never raise."""
     assert direction_from_text(value) is Direction.UNKNOWN
+
+
+_NUMBERS = st.sampled_from(["", "101", "0899888999", "19001919", "84899888999"])
+
+
+@given(st.lists(st.tuples(st.sampled_from(["", "inbound", "OUT", 3, "x"]), _NUMBERS, _NUMBERS)))
+def test_directions_is_direction_of_each(rows: list[tuple[object, str, str]]) -> None:
+    """The column form reads the word, else the numbers, exactly as direction_of() per record."""
+    words, froms, tos = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+    assert directions(words, froms, tos) == list(map(direction_of, words, froms, tos))
