@@ -19,7 +19,7 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,7 +44,15 @@ from ._files import RejectsFile, seal, sha256_file
 from ._pgstate import PostgresStore, RowBuffer, check_table, spec_state_url
 from ._plan import DEFAULT_PAGE_SIZE, WindowSpec, job_dir, plan, temp_path
 from ._sinks import Format, Sink, open_sink
-from ._source import CdrSource, Connection, ExportClient, Rejected, open_client, source_for
+from ._source import (
+    CdrSource,
+    Connection,
+    ExportClient,
+    Rejected,
+    SourceRecord,
+    open_client,
+    source_for,
+)
 from ._state import DEFAULT_LEASE, CheckpointStore, ClaimLost, WindowRow, new_run_id, open_store
 from ._windows import DateLike, rejects_path
 
@@ -209,6 +217,71 @@ class _Counts(msgspec.Struct, kw_only=True):
     out_of_window: int = 0
 
 
+def _whole_page(
+    page: Sequence[SourceRecord], seen: set[str], start: datetime, end: datetime
+) -> tuple[tuple[str, ...], tuple[Any, ...], tuple[Any, ...]] | None:
+    """``page``'s ids, records and wire records if :func:`_fill`'s checks keep every record.
+
+    The checks a column at a time: each id set and new (within the page too), no record
+    refused by the source, every time within ``[start, end)``. A healthy scroll's pages
+    pass (nearly all); any other page is ``None``, for the record by record loop.
+    """
+    if not page:
+        return None
+    rids, ats, records, wires = zip(*page, strict=True)
+    ids = set(rids)
+    if (
+        len(ids) == len(rids)
+        and ids.isdisjoint(seen)
+        and "" not in map(str.strip, rids)
+        and None not in ats
+        and start <= min(ats)
+        and max(ats) < end
+        and not any(map(Rejected.__instancecheck__, records))
+    ):
+        return rids, records, wires
+    return None
+
+
+def _checked(
+    page: Sequence[SourceRecord],
+    index: int,
+    spec: WindowSpec,
+    seen: set[str],
+    counts: _Counts,
+    rejects: RejectsFile,
+) -> list[Any]:
+    """What to write of ``page``, record by record: the rest is counted or rejected.
+
+    ``index`` is the number of records the window read before this page.
+    """
+    start, end, raw = spec.start, spec.end, spec.raw
+    batch: list[Any] = []
+    keep, mark = batch.append, seen.add
+    for rid, at, record, wire in page:
+        index += 1
+        if not rid.strip():
+            # Counted by position: the server counts it too.
+            mark(f"\0{index}")
+            rejects.add(index, rid, "no_id", "the record has no id", wire)
+        elif rid in seen:
+            counts.duplicates += 1
+        elif isinstance(record, Rejected):
+            mark(rid)
+            rejects.add(index, rid, record.kind, record.reason, wire)
+        elif at is None:
+            mark(rid)
+            rejects.add(index, rid, "no_time", "no time to place it in a window", wire)
+        elif not start <= at < end:
+            # Servers filter on rounded or inclusive bounds; the window is the truth.
+            mark(rid)
+            counts.out_of_window += 1
+        else:
+            mark(rid)
+            keep(wire if raw else record)
+    return batch
+
+
 async def _fill(
     spec: WindowSpec,
     source: CdrSource,
@@ -235,29 +308,15 @@ async def _fill(
                     page = await anext(pages, None)
                 if page is None:
                     break
-                batch: list[Any] = []
-                keep, mark = batch.append, seen.add
-                for rid, at, record, wire in page:
-                    index += 1
-                    if not rid.strip():
-                        # Counted by position: the server counts it too.
-                        mark(f"\0{index}")
-                        rejects.add(index, rid, "no_id", "the record has no id", wire)
-                    elif rid in seen:
-                        counts.duplicates += 1
-                    elif isinstance(record, Rejected):
-                        mark(rid)
-                        rejects.add(index, rid, record.kind, record.reason, wire)
-                    elif at is None:
-                        mark(rid)
-                        rejects.add(index, rid, "no_time", "no time to place it in a window", wire)
-                    elif not start <= at < end:
-                        # Servers filter on rounded or inclusive bounds; the window is the truth.
-                        mark(rid)
-                        counts.out_of_window += 1
-                    else:
-                        mark(rid)
-                        keep(wire if raw else record)
+                whole = _whole_page(page, seen, start, end)
+                if whole is not None:
+                    rids, records, wires = whole
+                    seen.update(rids)
+                    index += len(rids)
+                    batch = list(wires if raw else records)
+                else:
+                    batch = _checked(page, index, spec, seen, counts, rejects)
+                    index += len(page)
                 sink.write(batch)
                 counts.records += len(batch)
                 meter = otel.instruments()

@@ -6,7 +6,8 @@ renames); ``close()`` finishes the format but leaves the file open.
 - NDJSON: one JSON object per line, a whole page encoded by msgspec at once.
 - CSV: a header, then one column per :class:`~telcall.CallRecord` field;
   datetimes in ISO 8601 with their offset, enums as their values, ``None``
-  as an empty cell.
+  as an empty cell. Bytes as :func:`csv.writer` writes them; a page none of whose
+  cells needs quoting (nearly all) is joined in C instead, ~10x cheaper.
 - Parquet (``pip install 'telcall[parquet]'``): a typed schema, timestamps
   in the export's zone, statuses and directions dictionary-encoded
   (:mod:`telcall._core.arrow`, the columns of ``page.to_arrow()``); each page
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO, Literal, Protocol
 
 import msgspec
@@ -39,6 +40,7 @@ __all__ = (
     "check_format",
     "open_sink",
     "parquet_schema",
+    "plain_csv",
 )
 
 Format = Literal["ndjson", "csv", "parquet", "postgresql"]
@@ -114,12 +116,58 @@ class CsvSink:
 
     def write(self, records: Sequence[Any]) -> None:
         """Rows via msgspec: ISO datetimes and enum values without a Python loop per cell."""
-        self._writer.writerows(msgspec.to_builtins([msgspec.structs.astuple(r) for r in records]))
+        rows = msgspec.to_builtins([msgspec.structs.astuple(r) for r in records])
+        text = plain_csv(rows)
+        if text is None:
+            self._writer.writerows(rows)
+        else:
+            self._text.write(text)
 
     def close(self) -> None:
         """Flush, and let go of the binary file without closing it."""
         self._text.flush()
         self._text.detach()
+
+
+# dict.get(cell, cell): "" for None, else the cell itself, as csv.writer writes None.
+_NONE_AS_EMPTY = {None: ""}.get
+
+
+def plain_csv(rows: Sequence[Sequence[Any]]) -> str | None:
+    """``rows`` as :func:`csv.writer` writes them, if no cell needs quoting; else ``None``.
+
+    Every cell becomes ``str(cell)`` (``""`` for ``None``), and the rows are joined with
+    ``,`` and ``\\r\\n``, all in C. csv.writer quotes a cell holding a comma, a quote or
+    a line end; such a cell shows in the joined text as a comma, ``"``, ``\\r`` or ``\\n``
+    more than the joins put there, so one count of each tells whether the join is exact.
+    One-column rows (csv.writer quotes a lone empty cell) and rows of unequal widths are
+    left to csv.writer too.
+    """
+    width = len(rows[0]) if rows else 0
+    # Equal widths, or zip() below would drop cells and the counts could still agree.
+    if width < 2 or set(map(len, rows)) != {width}:
+        return None
+    cells: list[Iterable[Any]] = []
+    # Only the columns that need it are mapped: most hold text and no None.
+    for column in zip(*rows, strict=True):
+        cell: Sequence[Any] = column
+        if None in cell:
+            cell = list(map(_NONE_AS_EMPTY, cell, cell))
+        cells.append(cell if type(cell[0]) is str else map(str, cell))
+    try:
+        text = "\r\n".join(map(",".join, zip(*cells, strict=True))) + "\r\n"
+    except TypeError:
+        # A text column with a number further down: csv.writer writes it.
+        return None
+    lines = len(rows)
+    if (
+        text.count(",") != lines * (width - 1)
+        or text.count("\n") != lines
+        or text.count("\r") != lines
+        or '"' in text
+    ):
+        return None
+    return text
 
 
 def parquet_schema(tz: str) -> Any:
