@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import functools
-import resource
 import socket
 import statistics
 import subprocess
@@ -37,6 +36,7 @@ from typing import Any
 
 import msgspec
 
+from benchmarks._child import peak_rss
 from benchmarks._machine import describe, load
 from telcall import AsyncTel4vnClient
 from telcall.export import export_cdrs
@@ -152,7 +152,9 @@ def _child(who: str, base_url: str, api_key: str, end: str) -> None:
         began, cpu = time.perf_counter(), time.process_time()
         records = asyncio.run(run(base_url, api_key, Path(out), end))
         wall, cpu = time.perf_counter() - began, time.process_time() - cpu
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would report
+    # its parent's peak (the benchmark suite's own heap) whenever that is the larger.
+    rss = peak_rss() / 2**20
     print(msgspec.json.encode(Measure(records, wall, cpu, rss)).decode())
 
 

@@ -37,6 +37,7 @@ import msgspec
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._child import peak_rss  # noqa: E402
 from benchmarks.bench_export import END, START, Measure, simulator  # noqa: E402
 
 WHO = ("ndjson", "postgresql")
@@ -92,7 +93,6 @@ def _measure(who: str, base_url: str, api_key: str, dsn: str) -> Measure:
 
 def _child(who: str, base_url: str, api_key: str, dsn: str) -> None:
     import asyncio
-    import resource
     from datetime import timedelta
 
     from telcall import AsyncTel4vnClient
@@ -122,7 +122,9 @@ def _child(who: str, base_url: str, api_key: str, dsn: str) -> None:
         began, cpu = time.perf_counter(), time.process_time()
         records = asyncio.run(run(Path(out)))
         wall, cpu = time.perf_counter() - began, time.process_time() - cpu
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would report
+    # its parent's peak (the benchmark suite's own heap) whenever that is the larger.
+    rss = peak_rss() / 2**20
     print(msgspec.json.encode(Measure(records, wall, cpu, rss)).decode())
 
 
