@@ -148,9 +148,14 @@ def _child(who: str, base_url: str, api_key: str, end: str) -> None:
         # Imported before the clock starts: pyarrow's import (~0.2 s of CPU, once per
         # process) is not a cost per record, and would be 2 µs of one at 100k records.
         import pyarrow.parquet  # noqa: F401
+    report(lambda out: run(base_url, api_key, out, end))
+
+
+def report(run: Callable[[Path], Awaitable[int]]) -> None:
+    """Run ``run(out_dir)`` in a temp directory and print its :class:`Measure` (a child's line)."""
     with tempfile.TemporaryDirectory() as out:
         began, cpu = time.perf_counter(), time.process_time()
-        records = asyncio.run(run(base_url, api_key, Path(out), end))
+        records = asyncio.run(run(Path(out)))
         wall, cpu = time.perf_counter() - began, time.process_time() - cpu
     # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would report
     # its parent's peak (the benchmark suite's own heap) whenever that is the larger.

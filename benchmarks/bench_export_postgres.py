@@ -26,8 +26,6 @@ import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,8 +35,7 @@ import msgspec
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._child import peak_rss  # noqa: E402
-from benchmarks.bench_export import END, START, Measure, simulator  # noqa: E402
+from benchmarks.bench_export import END, START, Measure, report, simulator  # noqa: E402
 
 WHO = ("ndjson", "postgresql")
 
@@ -92,7 +89,6 @@ def _measure(who: str, base_url: str, api_key: str, dsn: str) -> Measure:
 
 
 def _child(who: str, base_url: str, api_key: str, dsn: str) -> None:
-    import asyncio
     from datetime import timedelta
 
     from telcall import AsyncTel4vnClient
@@ -118,14 +114,7 @@ def _child(who: str, base_url: str, api_key: str, dsn: str) -> None:
                 )
         return summary.records
 
-    with tempfile.TemporaryDirectory() as out:
-        began, cpu = time.perf_counter(), time.process_time()
-        records = asyncio.run(run(Path(out)))
-        wall, cpu = time.perf_counter() - began, time.process_time() - cpu
-    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would report
-    # its parent's peak (the benchmark suite's own heap) whenever that is the larger.
-    rss = peak_rss() / 2**20
-    print(msgspec.json.encode(Measure(records, wall, cpu, rss)).decode())
+    report(run)
 
 
 def _ratio(values: list[float]) -> str:

@@ -30,6 +30,7 @@ import msgspec
 
 from .._core import arrow
 from .._core.errors import ValidationError
+from .._core.records import none_as_empty
 
 __all__ = (
     "COLUMNS",
@@ -129,10 +130,6 @@ class CsvSink:
         self._text.detach()
 
 
-# dict.get(cell, cell): "" for None, else the cell itself, as csv.writer writes None.
-_NONE_AS_EMPTY = {None: ""}.get
-
-
 def plain_csv(rows: Sequence[Sequence[Any]]) -> str | None:
     """``rows`` as :func:`csv.writer` writes them, if no cell needs quoting; else ``None``.
 
@@ -152,7 +149,7 @@ def plain_csv(rows: Sequence[Sequence[Any]]) -> str | None:
     for column in zip(*rows, strict=True):
         cell: Sequence[Any] = column
         if None in cell:
-            cell = list(map(_NONE_AS_EMPTY, cell, cell))
+            cell = list(map(none_as_empty, cell, cell))  # as csv.writer writes None
         cells.append(cell if type(cell[0]) is str else map(str, cell))
     try:
         text = "\r\n".join(map(",".join, zip(*cells, strict=True))) + "\r\n"
